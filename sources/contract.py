@@ -1,0 +1,154 @@
+"""Extract contracts: the one place an extract is described.
+
+Each ``contracts/<extract>.yaml`` names the extract's columns (Chinese headers, English alias),
+their type, canonical unit and the header-unit variants with their scale, the key, and which
+columns must be present. The reader, the loader, the sample generator, the tests and the docs
+all read these files; nothing else knows what an extract looks like.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+CONTRACTS_DIR = Path(__file__).parent / "contracts"
+
+OFFICES = {
+    "stats": ("统计局", "Statistics bureau"),
+    "env": ("环保厅", "Environmental protection office"),
+    "transport": ("交通运输厅 / 公安厅交管", "Transport and public security offices"),
+    "plan": ("省发展改革委", "Plan office"),
+}
+
+TYPES = {"text", "number", "integer", "region", "year", "period", "date", "timestamp",
+         "enum", "boolean", "code", "target"}
+
+# DuckDB column type of the typed value, per contract type.
+SQL_TYPES = {"text": "VARCHAR", "number": "DOUBLE", "integer": "BIGINT", "region": "VARCHAR",
+             "year": "INTEGER", "period": "VARCHAR", "date": "DATE", "timestamp": "TIMESTAMP",
+             "enum": "VARCHAR", "boolean": "BOOLEAN", "code": "VARCHAR", "target": "VARCHAR"}
+
+
+def normalize_header(text: str) -> str:
+    """Fold a header cell to a comparable form: NFKC (full-width → half-width, （）→ ()),
+    no white space, lower case."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).lower()
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    headers: tuple[str, ...]
+    aliases: tuple[str, ...]
+    description: str = ""
+    unit: str | None = None
+    units: dict[str, float] = field(default_factory=dict)
+    not_null: bool = False
+    optional: bool = False
+    min: float | None = None
+    values: tuple[str, ...] | dict[str, bool] | None = None
+    periods: tuple[str, ...] = ()
+    pattern: str | None = None
+
+    @property
+    def sql_type(self) -> str:
+        return SQL_TYPES[self.type]
+
+    @property
+    def label(self) -> str:
+        """How people name the column: the Chinese header and the English alias."""
+        return f"{self.headers[0]} ({self.name})"
+
+
+@dataclass(frozen=True)
+class Contract:
+    extract: str
+    name_zh: str
+    name_en: str
+    office: str
+    grain: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    bulk: bool = False
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def required_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if not c.optional)
+
+    def match_header(self, cell: str) -> tuple[Column, float] | None:
+        """The column a header cell names, and the scale its unit implies.
+
+        A header is the Chinese name or the English alias, optionally followed by a unit in
+        brackets: ``地区生产总值(万元)`` → (gdp_current, 0.0001). A unit the contract does not
+        know raises ``UnknownUnit`` (the whole column would be mis-scaled)."""
+        text = normalize_header(cell)
+        if not text:
+            return None
+        for col in self.columns:
+            names = {normalize_header(h) for h in col.headers + col.aliases}
+            if text in names:
+                return col, 1.0
+        m = re.fullmatch(r"(.+?)\(([^()]*)\)", text)
+        if not m:
+            return None
+        base, unit = m.group(1), m.group(2).split(",")[0]
+        for col in self.columns:
+            names = {normalize_header(h) for h in col.headers + col.aliases}
+            if base in names:
+                scales = {normalize_header(u): s for u, s in col.units.items()}
+                if unit in scales:
+                    return col, float(scales[unit])
+                raise UnknownUnit(col, cell)
+        return None
+
+
+class UnknownUnit(Exception):
+    def __init__(self, column: Column, header: str):
+        known = ", ".join(column.units) or "none (the column takes no unit)"
+        super().__init__(f"column {column.label}: unknown unit in header '{header}' "
+                         f"(known units: {known})")
+
+
+def _column(spec: dict) -> Column:
+    if spec["type"] not in TYPES:
+        raise ValueError(f"unknown type {spec['type']} for column {spec['name']}")
+    values = spec.get("values")
+    return Column(
+        name=spec["name"], type=spec["type"], headers=tuple(spec["headers"]),
+        aliases=tuple(spec.get("aliases", [spec["name"]])),
+        description=spec.get("description", ""), unit=spec.get("unit"),
+        units={str(k): float(v) for k, v in (spec.get("units") or {}).items()},
+        not_null=bool(spec.get("not_null", False)), optional=bool(spec.get("optional", False)),
+        min=spec.get("min"),
+        values=tuple(values) if isinstance(values, list) else values,
+        periods=tuple(spec.get("periods", [])), pattern=spec.get("pattern"),
+    )
+
+
+def load_contract(path: Path) -> Contract:
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    contract = Contract(
+        extract=spec["extract"], name_zh=spec["name_zh"], name_en=spec["name_en"],
+        office=spec["office"], grain=spec["grain"], key=tuple(spec["key"]),
+        columns=tuple(_column(c) for c in spec["columns"]), bulk=bool(spec.get("bulk", False)),
+    )
+    names = [c.name for c in contract.columns]
+    missing = set(contract.key) - set(names)
+    if missing or len(set(names)) != len(names) or path.stem != contract.extract:
+        raise ValueError(f"contract {path.name}: bad key {missing} or duplicate/misnamed columns")
+    return contract
+
+
+@cache
+def contracts() -> dict[str, Contract]:
+    """Every extract's contract, by extract name."""
+    return {p.stem: load_contract(p) for p in sorted(CONTRACTS_DIR.glob("*.yaml"))}

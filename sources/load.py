@@ -1,0 +1,296 @@
+"""Typed rows → raw.<extract>, and the record of every file in meta.files / meta.quarantine.
+
+One transaction per file: a crash mid-file leaves nothing of it, and the next run loads it.
+A file is known by its content hash: the same bytes load once, a run loads only what it has
+not seen, and a corrected file (new bytes, same keys) is simply a later delivery — raw keeps
+every delivery, and the models downstream read the newest one per key (highest _file_id).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from .contract import Contract, contracts
+from .read import FileRejected, Grid, define_macros, read_grid, typing_sql
+
+ACCEPTED_SUFFIXES = (".csv", ".xlsx")
+
+META_DDL = """
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE SEQUENCE IF NOT EXISTS meta.file_id_seq START 1;
+CREATE TABLE IF NOT EXISTS meta.files (
+    file_id          BIGINT PRIMARY KEY,   -- delivery order: a higher id is a later delivery
+    extract          VARCHAR NOT NULL,
+    path             VARCHAR NOT NULL,     -- relative to the landing folder
+    sha256           VARCHAR NOT NULL,
+    size_bytes       BIGINT NOT NULL,
+    received_at      TIMESTAMP NOT NULL,   -- when the file landed (its modification time)
+    processed_at     TIMESTAMP NOT NULL,
+    run_id           VARCHAR,
+    status           VARCHAR NOT NULL CHECK (status IN ('loaded', 'rejected', 'duplicate')),
+    encoding         VARCHAR,
+    header_row       INTEGER,
+    rows_read        BIGINT,               -- data rows below the header (title, blank, footnote rows excluded)
+    rows_loaded      BIGINT,
+    rows_quarantined BIGINT,
+    error            VARCHAR,              -- why a file was rejected
+    duplicate_of     BIGINT,               -- same bytes as this earlier file
+    notes            VARCHAR,              -- columns ignored, title and footnote rows skipped
+    seconds          DOUBLE
+);
+CREATE TABLE IF NOT EXISTS meta.quarantine (
+    file_id     BIGINT NOT NULL,
+    extract     VARCHAR NOT NULL,
+    row_number  BIGINT NOT NULL,           -- row in the file (1 = first line / first sheet row)
+    column_name VARCHAR,                   -- contract column, '(key)' or '(row)'
+    header      VARCHAR,                   -- the header cell as delivered
+    value       VARCHAR,                   -- the cell as delivered
+    reason      VARCHAR NOT NULL,
+    cells       JSON                       -- the whole delivered row, so nothing is lost
+);
+"""
+
+
+def raw_ddl(contract: Contract) -> str:
+    cols = ",\n    ".join(f"{c.name} {c.sql_type}" for c in contract.columns)
+    return (f"CREATE TABLE IF NOT EXISTS raw.{contract.extract} (\n"
+            f"    _file_id BIGINT NOT NULL,\n    _row BIGINT NOT NULL,\n    {cols}\n)")
+
+
+def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(warehouse))
+    con.execute(META_DDL)
+    for contract in contracts().values():
+        con.execute(raw_ddl(contract))
+    define_macros(con)
+    return con
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    status: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    error: str | None = None
+    file_id: int | None = None
+
+
+@dataclass
+class ExtractOutcome:
+    extract: str
+    files: list[FileOutcome] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _delivered_files(folder: Path) -> list[Path]:
+    """Every file an office dropped, oldest first. Hidden files and Office lock files
+    (~$name.xlsx) are the editor's, not the office's."""
+    if not folder.is_dir():
+        return []
+    files = [p for p in folder.rglob("*") if p.is_file()
+             and not p.name.startswith((".", "~$"))]
+    return sorted(files, key=lambda p: (p.stat().st_mtime, str(p)))
+
+
+def ingest_extract(con: duckdb.DuckDBPyConnection, contract: Contract, landing: Path,
+                   run_id: str | None = None,
+                   log: Callable[[str], None] = lambda _: None) -> ExtractOutcome:
+    """Load every file of one extract that the warehouse has not seen."""
+    outcome = ExtractOutcome(contract.extract)
+    files = _delivered_files(landing / contract.extract)
+    known = {(r[0], r[1], r[2]) for r in con.execute(
+        "SELECT path, size_bytes, epoch_ms(received_at) FROM meta.files WHERE extract = ?",
+        [contract.extract]).fetchall()}
+    for i, path in enumerate(files, 1):
+        rel = str(path.relative_to(landing))
+        stat = path.stat()
+        received_ms = int(stat.st_mtime * 1000)
+        if (rel, stat.st_size, received_ms) in known:
+            continue  # seen on an earlier run, unchanged: not even hashed again
+        log(f"{contract.extract}: {rel} ({i}/{len(files)}, {stat.st_size / 1e6:.1f} MB)")
+        result = load_file(con, contract, path, rel, run_id=run_id)
+        if result is not None:
+            outcome.files.append(result)
+            log(f"{contract.extract}: {rel} → {result.status}"
+                + (f": {result.error}" if result.error else
+                   f", {result.rows_loaded} rows loaded, {result.rows_quarantined} quarantined"))
+    return outcome
+
+
+def load_file(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path, rel: str,
+              run_id: str | None = None) -> FileOutcome | None:
+    """Load one file in one transaction. Returns None when the same bytes at the same path
+    were already processed (nothing new to record)."""
+    started = time.monotonic()
+    stat = path.stat()
+    digest = sha256_of(path)
+    earlier = con.execute(
+        "SELECT file_id, path FROM meta.files WHERE sha256 = ? AND status <> 'duplicate' "
+        "ORDER BY file_id LIMIT 1", [digest]).fetchone()
+    record = dict(extract=contract.extract, path=rel, sha256=digest, size_bytes=stat.st_size,
+                  received_at=dt.datetime.fromtimestamp(stat.st_mtime),
+                  processed_at=dt.datetime.now(), run_id=run_id)
+    if earlier is not None:
+        if earlier[1] == rel:
+            # same file, touched: remember its new timestamp so it is not hashed again
+            con.execute("UPDATE meta.files SET received_at = ? WHERE file_id = ?",
+                        [record["received_at"], earlier[0]])
+            return None
+        file_id = _next_id(con)
+        _record_file(con, file_id, **record, status="duplicate", duplicate_of=earlier[0],
+                     error=f"same bytes as {earlier[1]} (file {earlier[0]}): not loaded again",
+                     seconds=time.monotonic() - started)
+        return FileOutcome(rel, "duplicate", error=f"same bytes as {earlier[1]}", file_id=file_id)
+
+    if path.suffix.lower() not in ACCEPTED_SUFFIXES:
+        return _reject(con, record, rel, started,
+                       f"not a CSV or XLSX file (suffix '{path.suffix}')")
+    try:
+        grid = read_grid(path, contract)
+    except FileRejected as e:
+        return _reject(con, record, rel, started, str(e))
+    try:
+        return _load_grid(con, contract, grid, record, rel, started)
+    except FileRejected as e:
+        return _reject(con, record, rel, started, str(e))
+    finally:
+        grid.close()
+
+
+def _next_id(con) -> int:
+    return con.execute("SELECT nextval('meta.file_id_seq')").fetchone()[0]
+
+
+def _reject(con, record: dict, rel: str, started: float, reason: str) -> FileOutcome:
+    file_id = _next_id(con)
+    _record_file(con, file_id, **record, status="rejected", error=f"{rel}: {reason}",
+                 seconds=time.monotonic() - started)
+    return FileOutcome(rel, "rejected", error=reason, file_id=file_id)
+
+
+def _record_file(con, file_id: int, *, extract, path, sha256, size_bytes, received_at,
+                 processed_at, run_id, status, encoding=None, header_row=None, rows_read=None,
+                 rows_loaded=None, rows_quarantined=None, error=None, duplicate_of=None,
+                 notes=None, seconds=None) -> None:
+    con.execute(
+        "INSERT INTO meta.files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [file_id, extract, path, sha256, size_bytes, received_at, processed_at, run_id, status,
+         encoding, header_row, rows_read, rows_loaded, rows_quarantined, error, duplicate_of,
+         notes, seconds])
+
+
+def _grid_source(con, contract: Contract, grid: Grid) -> str:
+    """Register the grid's cells as relation ``grid_cells`` (and, for the bulk feed, DuckDB's
+    rejected lines as ``grid_rejects``)."""
+    con.execute("DROP TABLE IF EXISTS grid_cells; DROP TABLE IF EXISTS grid_rejects")
+    if grid.rows is not None:
+        con.register("grid_arrow", grid.rows)
+        con.execute("CREATE TEMP TABLE grid_cells AS SELECT * FROM grid_arrow")
+        con.unregister("grid_arrow")
+        return "grid_cells"
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(grid.width)) + "}"
+    path = str(grid.csv_path).replace("'", "''")
+    # Row numbers: DuckDB skips blank lines and sets malformed lines aside, so _row is the
+    # header row + the record's ordinal (exact for a machine feed without blank lines); the
+    # set-aside lines keep their true line numbers in grid_rejects.
+    con.execute(f"""
+        CREATE TEMP TABLE grid_cells AS
+        SELECT {grid.header_row} + row_number() OVER () AS _row, NULL::VARCHAR AS _extra, *
+        FROM read_csv('{path}', auto_detect = false, header = false, skip = {grid.header_row},
+                      delim = ',', quote = '"', escape = '"', columns = {columns},
+                      store_rejects = true, rejects_table = 'grid_rejects',
+                      rejects_scan = 'grid_rejects_scan')""")
+    return "grid_cells"
+
+
+def _load_grid(con, contract: Contract, grid: Grid, record: dict, rel: str,
+               started: float) -> FileOutcome:
+    x = contract.extract
+    con.execute("BEGIN TRANSACTION")
+    try:
+        file_id = _next_id(con)
+        source = _grid_source(con, contract, grid)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS {typing_sql(contract, grid, source)}")
+        # keys delivered twice in one file: none of the copies can be trusted over the other
+        key = ", ".join(contract.key)
+        key_text = " || ' / ' || ".join(f"coalesce(CAST({k} AS VARCHAR), '')" for k in contract.key)
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE duplicate_keys AS
+            SELECT unnest(rows) AS _row, key_text, rows FROM (
+                SELECT {key_text} AS key_text, list(_row ORDER BY _row) AS rows
+                FROM typed WHERE _problems IS NULL GROUP BY {key} HAVING count(*) > 1)""")
+        columns = ", ".join(c.name for c in contract.columns)
+        con.execute(f"""
+            INSERT INTO raw.{x} (_file_id, _row, {columns})
+            SELECT {file_id}, _row, {columns} FROM typed t
+            WHERE _problems IS NULL AND NOT EXISTS (SELECT 1 FROM duplicate_keys d WHERE d._row = t._row)""")
+        con.execute(f"""
+            INSERT INTO meta.quarantine
+            SELECT {file_id}, '{x}', _row, p.column, p.header, p.value, p.reason, _cells
+            FROM (SELECT _row, _cells, unnest(_problems) AS p FROM typed WHERE _problems IS NOT NULL)
+            UNION ALL
+            SELECT {file_id}, '{x}', d._row, '(key)', {_lit_key(contract)}, d.key_text,
+                   'duplicate key in this file: rows ' || array_to_string(d.rows, ', '),
+                   to_json(t) FROM duplicate_keys d JOIN typed t USING (_row)""")
+        rejected_lines = 0
+        if grid.rows is None:
+            rejected_lines = con.execute(f"""
+                INSERT INTO meta.quarantine
+                SELECT {file_id}, '{x}', line, '(row)', column_name, csv_line,
+                       lower(CAST(error_type AS VARCHAR)) || ': ' || error_message, NULL
+                FROM grid_rejects""").fetchone()[0]
+        loaded, bad, read = con.execute(f"""
+            SELECT (SELECT count(*) FROM raw.{x} WHERE _file_id = {file_id}),
+                   (SELECT count(DISTINCT row_number) FROM meta.quarantine WHERE file_id = {file_id}),
+                   (SELECT count(*) FROM typed)""").fetchone()
+        read += rejected_lines
+        notes = "; ".join(filter(None, [
+            "ignored columns: " + ", ".join(grid.ignored_headers) if grid.ignored_headers else "",
+            "skipped " + ", ".join(grid.skipped) if grid.skipped else ""]))
+        _record_file(con, file_id, **record, status="loaded", encoding=grid.encoding,
+                     header_row=grid.header_row, rows_read=read, rows_loaded=loaded,
+                     rows_quarantined=bad, notes=notes or None,
+                     seconds=time.monotonic() - started)
+        if loaded + bad != read:  # the accounting invariant: nothing vanishes
+            raise RuntimeError(f"{rel}: rows read {read} != loaded {loaded} + quarantined {bad}")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.execute("DROP TABLE IF EXISTS typed; DROP TABLE IF EXISTS duplicate_keys; "
+                    "DROP TABLE IF EXISTS grid_cells; DROP TABLE IF EXISTS grid_rejects")
+    return FileOutcome(rel, "loaded", read, loaded, bad, file_id=file_id)
+
+
+def _lit_key(contract: Contract) -> str:
+    return "'" + " / ".join(contract.key) + "'"

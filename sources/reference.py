@@ -1,0 +1,53 @@
+"""Reference data the loader validates against: regions and the plan's targets.
+
+The one copy of each lives in dbt_project/seeds (dbt seeds them into the warehouse); the loader
+reads the same files so that a region or target the seeds do not know is quarantined.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from pathlib import Path
+
+SEEDS = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
+
+# The province row is delivered under any of these names (FORMATS.md).
+PROVINCE_ALIASES = ("全省", "辽宁省", "辽宁", "合计", "210000")
+_SUFFIXES = ("满族自治县", "蒙古族自治县", "自治县", "市", "县", "省")
+
+
+@cache
+def regions() -> list[dict[str, str]]:
+    with open(SEEDS / "regions.csv", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@cache
+def target_ids() -> tuple[str, ...]:
+    with open(SEEDS / "targets.csv", encoding="utf-8") as f:
+        return tuple(row["target_id"] for row in csv.DictReader(f))
+
+
+def _short(name: str) -> str:
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+@cache
+def region_aliases() -> dict[str, str]:
+    """Every accepted spelling of a region → its GB/T 2260 code.
+
+    Full name, code, English name, and the name without its suffix (沈阳 → 沈阳市). A short
+    name shared by a city and a county (抚顺: 抚顺市 and 抚顺县) means the city: counties of
+    that name are always written in full."""
+    aliases: dict[str, str] = {a: "210000" for a in PROVINCE_ALIASES}
+    by_level = sorted(regions(), key=lambda r: ["province", "city", "county"].index(r["level"]))
+    for r in by_level:
+        for alias in (r["code"], r["name_zh"], r["name_en"].lower()):
+            aliases.setdefault(alias, r["code"])
+    for r in by_level:
+        aliases.setdefault(_short(r["name_zh"]), r["code"])
+    return aliases
