@@ -186,8 +186,13 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path, re
         grid.close()
 
 
+def _scalar(con, sql: str, params=None):
+    """One value; the result is drained so the connection is free for the next call."""
+    return con.execute(sql, params or []).fetchall()[0][0]
+
+
 def _next_id(con) -> int:
-    return con.execute("SELECT nextval('meta.file_id_seq')").fetchone()[0]
+    return _scalar(con, "SELECT nextval('meta.file_id_seq')")
 
 
 def _reject(con, record: dict, rel: str, started: float, reason: str) -> FileOutcome:
@@ -208,28 +213,22 @@ def _record_file(con, file_id: int, *, extract, path, sha256, size_bytes, receiv
          notes, seconds])
 
 
-def _grid_source(con, contract: Contract, grid: Grid) -> str:
-    """Register the grid's cells as relation ``grid_cells`` (and, for the bulk feed, DuckDB's
-    rejected lines as ``grid_rejects``)."""
-    con.execute("DROP TABLE IF EXISTS grid_cells; DROP TABLE IF EXISTS grid_rejects")
+def _grid_source(con, grid: Grid) -> str:
+    """The grid's cells as a relation with columns _row, _extra, c0…: a registered Arrow table,
+    or, for the bulk feed, DuckDB's CSV reader itself (its malformed lines go to
+    ``grid_rejects``)."""
     if grid.rows is not None:
-        con.register("grid_arrow", grid.rows)
-        con.execute("CREATE TEMP TABLE grid_cells AS SELECT * FROM grid_arrow")
-        con.unregister("grid_arrow")
+        con.register("grid_cells", grid.rows)
         return "grid_cells"
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(grid.width)) + "}"
     path = str(grid.csv_path).replace("'", "''")
-    # Row numbers: DuckDB skips blank lines and sets malformed lines aside, so _row is the
-    # header row + the record's ordinal (exact for a machine feed without blank lines); the
-    # set-aside lines keep their true line numbers in grid_rejects.
-    con.execute(f"""
-        CREATE TEMP TABLE grid_cells AS
-        SELECT {grid.header_row} + row_number() OVER () AS _row, NULL::VARCHAR AS _extra, *
+    # _row is filled in later from the typed table's rowid: row_number() here would make the
+    # scan single-threaded and halve its speed.
+    return f"""(SELECT NULL::BIGINT AS _row, NULL::VARCHAR AS _extra, *
         FROM read_csv('{path}', auto_detect = false, header = false, skip = {grid.header_row},
                       delim = ',', quote = '"', escape = '"', columns = {columns},
                       store_rejects = true, rejects_table = 'grid_rejects',
-                      rejects_scan = 'grid_rejects_scan')""")
-    return "grid_cells"
+                      rejects_scan = 'grid_rejects_scan'))"""
 
 
 def _load_grid(con, contract: Contract, grid: Grid, record: dict, rel: str,
@@ -238,21 +237,29 @@ def _load_grid(con, contract: Contract, grid: Grid, record: dict, rel: str,
     con.execute("BEGIN TRANSACTION")
     try:
         file_id = _next_id(con)
-        source = _grid_source(con, contract, grid)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS {typing_sql(contract, grid, source)}")
-        # keys delivered twice in one file: none of the copies can be trusted over the other
+        source = _grid_source(con, grid)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE typed_cells AS {typing_sql(contract, grid, source)}")
+        # Bulk: the table keeps the file's order, so the row is the header row + the rowid + 1.
+        # DuckDB skips blank lines and sets malformed lines aside (grid_rejects keeps their true
+        # line numbers), so this is exact for a machine feed without blank lines.
+        row = "_row" if grid.rows is not None else f"rowid + {grid.header_row + 1}"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW typed AS SELECT * REPLACE ({row} AS _row) FROM typed_cells")
+        # Keys delivered twice in one file: neither copy can be trusted over the other.
         key = ", ".join(contract.key)
-        key_text = " || ' / ' || ".join(f"coalesce(CAST({k} AS VARCHAR), '')" for k in contract.key)
+        key_text = " || ' / ' || ".join(f"CAST({k} AS VARCHAR)" for k in contract.key)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE duplicate_keys AS
+            WITH twice AS (SELECT {key} FROM typed WHERE _problems IS NULL
+                           GROUP BY ALL HAVING count(*) > 1)
             SELECT unnest(rows) AS _row, key_text, rows FROM (
                 SELECT {key_text} AS key_text, list(_row ORDER BY _row) AS rows
-                FROM typed WHERE _problems IS NULL GROUP BY {key} HAVING count(*) > 1)""")
+                FROM typed JOIN twice USING ({key}) WHERE _problems IS NULL GROUP BY ALL)""")
         columns = ", ".join(c.name for c in contract.columns)
-        con.execute(f"""
+        loaded = _scalar(con, f"""
             INSERT INTO raw.{x} (_file_id, _row, {columns})
             SELECT {file_id}, _row, {columns} FROM typed t
-            WHERE _problems IS NULL AND NOT EXISTS (SELECT 1 FROM duplicate_keys d WHERE d._row = t._row)""")
+            WHERE _problems IS NULL AND NOT EXISTS (SELECT 1 FROM duplicate_keys d WHERE d._row = t._row)
+            """)
         con.execute(f"""
             INSERT INTO meta.quarantine
             SELECT {file_id}, '{x}', _row, p.column, p.header, p.value, p.reason, _cells
@@ -261,18 +268,15 @@ def _load_grid(con, contract: Contract, grid: Grid, record: dict, rel: str,
             SELECT {file_id}, '{x}', d._row, '(key)', {_lit_key(contract)}, d.key_text,
                    'duplicate key in this file: rows ' || array_to_string(d.rows, ', '),
                    to_json(t) FROM duplicate_keys d JOIN typed t USING (_row)""")
-        rejected_lines = 0
+        read = _scalar(con, "SELECT count(*) FROM typed")
         if grid.rows is None:
-            rejected_lines = con.execute(f"""
+            read += _scalar(con, f"""
                 INSERT INTO meta.quarantine
                 SELECT {file_id}, '{x}', line, '(row)', column_name, csv_line,
                        lower(CAST(error_type AS VARCHAR)) || ': ' || error_message, NULL
-                FROM grid_rejects""").fetchone()[0]
-        loaded, bad, read = con.execute(f"""
-            SELECT (SELECT count(*) FROM raw.{x} WHERE _file_id = {file_id}),
-                   (SELECT count(DISTINCT row_number) FROM meta.quarantine WHERE file_id = {file_id}),
-                   (SELECT count(*) FROM typed)""").fetchone()
-        read += rejected_lines
+                FROM grid_rejects""")
+        bad = _scalar(con, "SELECT count(DISTINCT row_number) FROM meta.quarantine WHERE file_id = ?",
+                      [file_id])
         notes = "; ".join(filter(None, [
             "ignored columns: " + ", ".join(grid.ignored_headers) if grid.ignored_headers else "",
             "skipped " + ", ".join(grid.skipped) if grid.skipped else ""]))
@@ -287,8 +291,11 @@ def _load_grid(con, contract: Contract, grid: Grid, record: dict, rel: str,
         con.execute("ROLLBACK")
         raise
     finally:
-        con.execute("DROP TABLE IF EXISTS typed; DROP TABLE IF EXISTS duplicate_keys; "
-                    "DROP TABLE IF EXISTS grid_cells; DROP TABLE IF EXISTS grid_rejects")
+        if grid.rows is not None:
+            con.unregister("grid_cells")
+        con.execute("DROP VIEW IF EXISTS typed; DROP TABLE IF EXISTS typed_cells; "
+                    "DROP TABLE IF EXISTS duplicate_keys; "
+                    "DROP TABLE IF EXISTS grid_rejects")
     return FileOutcome(rel, "loaded", read, loaded, bad, file_id=file_id)
 
 

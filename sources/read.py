@@ -38,6 +38,7 @@ HEADER_SEARCH_ROWS = 10  # title rows above the header: FORMATS.md allows 1–3
 FOOTNOTE = re.compile(r"^\s*(注|说明|资料来源|数据来源|note|source)", re.IGNORECASE)
 MISSING_MARKERS = ("", "-", "--", "—", "——", "…", "……", "...", "/", "－")
 PEEK_BYTES = 1 << 16
+_MISSING_RE = "|".join(re.escape(m) for m in MISSING_MARKERS)
 
 
 class FileRejected(Exception):
@@ -290,13 +291,19 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
     """The SQL vocabulary of typing: one definition each of missing, number, period, date…"""
     regions = "MAP {" + ", ".join(f"{_lit(k)}: {_lit(v)}" for k, v in region_aliases().items()) + "}"
     con.execute(f"""
-    CREATE OR REPLACE TEMP MACRO pt_norm(s) AS trim(translate(s, {_lit(_FULL)}, {_lit(_HALF)}));
+    -- translate() rebuilds its map on every call: only pay for it where full-width text is
+    CREATE OR REPLACE TEMP MACRO pt_norm(s) AS trim(CASE WHEN regexp_matches(s, '[\uff01-\uff5e\u3000]')
+        THEN translate(s, {_lit(_FULL)}, {_lit(_HALF)}) ELSE s END);
     CREATE OR REPLACE TEMP MACRO pt_key(s) AS lower(regexp_replace(pt_norm(s), '\\s+', '', 'g'));
-    CREATE OR REPLACE TEMP MACRO pt_missing(s) AS s IS NULL OR pt_key(s) IN {tuple(MISSING_MARKERS)};
+    -- a regex, not IN (…) or list_contains: DuckDB plans those as a join, evaluated on every
+    -- row even inside a CASE branch that few rows reach
+    CREATE OR REPLACE TEMP MACRO pt_missing(s) AS s IS NULL OR regexp_full_match(pt_key(s), {_lit(_MISSING_RE)});
     CREATE OR REPLACE TEMP MACRO pt_number(s) AS coalesce(
         try_cast(s AS DOUBLE),
         try_cast(regexp_replace(pt_key(s), '[,%]', '', 'g') AS DOUBLE));
-    CREATE OR REPLACE TEMP MACRO pt_text(s) AS CASE WHEN pt_missing(s) THEN NULL ELSE trim(s) END;
+    -- no missing marker is longer than three characters: most cells skip the test
+    CREATE OR REPLACE TEMP MACRO pt_text(s) AS
+        CASE WHEN length(trim(s)) > 3 THEN trim(s) WHEN pt_missing(s) THEN NULL ELSE trim(s) END;
     CREATE OR REPLACE TEMP MACRO pt_region(s) AS {regions}[pt_key(regexp_replace(s, '\\.0+$', ''))];
     CREATE OR REPLACE TEMP MACRO pt_year(s) AS
         CASE WHEN regexp_full_match(pt_key(s), '(19|20)\\d\\d(年|年度|\\.0+)?')
@@ -370,7 +377,8 @@ def _value_sql(col: Column, r: str, scale: float, bulk: bool) -> str:
         values = _list(col.values)
         slow = (f"{values}[list_position(list_transform({values}, lambda x: lower(x)), pt_key({r}))]")
         # the bulk feed's cells are almost always exact: test that first, fold only the rest
-        return f"CASE WHEN {r} IN {tuple(col.values)} THEN {r} ELSE {slow} END" if bulk else slow
+        exact = " ".join(f"WHEN {_lit(v)} THEN {_lit(v)}" for v in col.values)
+        return f"CASE {r} {exact} ELSE {slow} END" if bulk else slow
     if t == "boolean":
         whens = " ".join(f"WHEN {_lit(normalize_header(k))} THEN {str(v).upper()}"
                          for k, v in col.values.items())
@@ -379,7 +387,7 @@ def _value_sql(col: Column, r: str, scale: float, bulk: bool) -> str:
         return (f"CASE WHEN regexp_full_match(upper(pt_key({r})), {_lit(col.pattern)}) "
                 f"THEN upper(pt_key({r})) END")
     if t == "target":
-        return f"CASE WHEN pt_key({r}) IN {tuple(target_ids())} THEN pt_key({r}) END"
+        return f"CASE WHEN list_position({_list(target_ids())}, pt_key({r})) > 0 THEN pt_key({r}) END"
     raise ValueError(t)
 
 
@@ -402,7 +410,7 @@ def _reason_sql(col: Column, r: str, v: str) -> str:
         present.append(f"WHEN {v} < {col.min} THEN "
                        + _lit("impossible negative value" if col.min == 0 else f"below {col.min}"))
     if col.type == "period" and col.periods:
-        present.append(f"WHEN pt_period_type({v}) NOT IN {tuple(col.periods) + ('',)} THEN "
+        present.append(f"WHEN list_position({_list(col.periods)}, pt_period_type({v})) = 0 THEN "
                        f"'a ' || pt_period_type({v}) || ' is not a period of this extract "
                        f"(expects {' or '.join(col.periods)})'")
     on_present = f"CASE {' '.join(present)} END" if present else "NULL"
