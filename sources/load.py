@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,44 +147,63 @@ def ingest_extract(con: duckdb.DuckDBPyConnection, contract: Contract, landing: 
     return outcome
 
 
+class _AlreadyDelivered(Exception):
+    """These bytes were loaded before (found once the hash is known)."""
+
+    def __init__(self, file_id: int, path: str):
+        super().__init__(path)
+        self.file_id, self.path = file_id, path
+
+
 def load_file(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path, rel: str,
               run_id: str | None = None) -> FileOutcome | None:
     """Load one file in one transaction. Returns None when the same bytes at the same path
-    were already processed (nothing new to record)."""
+    were already processed (nothing new to record).
+
+    The content hash is computed in a second thread while DuckDB parses the file (both release
+    the GIL): on the large feed that hides the hashing entirely. Small files are hashed first,
+    so a re-delivered file is not even parsed."""
     started = time.monotonic()
     stat = path.stat()
-    digest = sha256_of(path)
-    earlier = con.execute(
-        "SELECT file_id, path FROM meta.files WHERE sha256 = ? AND status <> 'duplicate' "
-        "ORDER BY file_id LIMIT 1", [digest]).fetchone()
-    record = dict(extract=contract.extract, path=rel, sha256=digest, size_bytes=stat.st_size,
+    record = dict(extract=contract.extract, path=rel, sha256=None, size_bytes=stat.st_size,
                   received_at=dt.datetime.fromtimestamp(stat.st_mtime),
                   processed_at=dt.datetime.now(), run_id=run_id)
-    if earlier is not None:
-        if earlier[1] == rel:
-            # same file, touched: remember its new timestamp so it is not hashed again
-            con.execute("UPDATE meta.files SET received_at = ? WHERE file_id = ?",
-                        [record["received_at"], earlier[0]])
-            return None
-        file_id = _next_id(con)
-        _record_file(con, file_id, **record, status="duplicate", duplicate_of=earlier[0],
-                     error=f"same bytes as {earlier[1]} (file {earlier[0]}): not loaded again",
-                     seconds=time.monotonic() - started)
-        return FileOutcome(rel, "duplicate", error=f"same bytes as {earlier[1]}", file_id=file_id)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(sha256_of, path)
+        try:
+            if not contract.bulk:
+                _raise_if_delivered(con, digest.result())
+            if path.suffix.lower() not in ACCEPTED_SUFFIXES:
+                raise FileRejected(f"not a CSV or XLSX file (suffix '{path.suffix}')")
+            grid = read_grid(path, contract)
+            try:
+                return _load_grid(con, contract, grid, record, rel, started, digest)
+            finally:
+                grid.close()
+        except FileRejected as e:
+            _raise_if_delivered(con, digest.result())  # a rejected copy is still a copy
+            record["sha256"] = digest.result()
+            return _reject(con, record, rel, started, str(e))
+        except _AlreadyDelivered as earlier:
+            record["sha256"] = digest.result()
+            if earlier.path == rel:
+                # same file, touched: remember its new time so it is not hashed again
+                con.execute("UPDATE meta.files SET received_at = ? WHERE file_id = ?",
+                            [record["received_at"], earlier.file_id])
+                return None
+            file_id = _next_id(con)
+            _record_file(con, file_id, **record, status="duplicate", duplicate_of=earlier.file_id,
+                         error=f"same bytes as {earlier.path} (file {earlier.file_id}): not loaded again",
+                         seconds=time.monotonic() - started)
+            return FileOutcome(rel, "duplicate", error=f"same bytes as {earlier.path}", file_id=file_id)
 
-    if path.suffix.lower() not in ACCEPTED_SUFFIXES:
-        return _reject(con, record, rel, started,
-                       f"not a CSV or XLSX file (suffix '{path.suffix}')")
-    try:
-        grid = read_grid(path, contract)
-    except FileRejected as e:
-        return _reject(con, record, rel, started, str(e))
-    try:
-        return _load_grid(con, contract, grid, record, rel, started)
-    except FileRejected as e:
-        return _reject(con, record, rel, started, str(e))
-    finally:
-        grid.close()
+
+def _raise_if_delivered(con, digest: str) -> None:
+    found = con.execute(
+        "SELECT file_id, path FROM meta.files WHERE sha256 = ? AND status <> 'duplicate' "
+        "ORDER BY file_id LIMIT 1", [digest]).fetchall()
+    if found:
+        raise _AlreadyDelivered(*found[0])
 
 
 def _scalar(con, sql: str, params=None):
@@ -232,13 +252,15 @@ def _grid_source(con, grid: Grid) -> str:
 
 
 def _load_grid(con, contract: Contract, grid: Grid, record: dict, rel: str,
-               started: float) -> FileOutcome:
+               started: float, digest: Future) -> FileOutcome:
     x = contract.extract
     con.execute("BEGIN TRANSACTION")
     try:
         file_id = _next_id(con)
         source = _grid_source(con, grid)
         con.execute(f"CREATE OR REPLACE TEMP TABLE typed_cells AS {typing_sql(contract, grid, source)}")
+        _raise_if_delivered(con, digest.result())  # hashed meanwhile in the other thread
+        record["sha256"] = digest.result()
         # Bulk: the table keeps the file's order, so the row is the header row + the rowid + 1.
         # DuckDB skips blank lines and sets malformed lines aside (grid_rejects keeps their true
         # line numbers), so this is exact for a machine feed without blank lines.
@@ -249,17 +271,22 @@ def _load_grid(con, contract: Contract, grid: Grid, record: dict, rel: str,
         key_text = " || ' / ' || ".join(f"CAST({k} AS VARCHAR)" for k in contract.key)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE duplicate_keys AS
-            WITH twice AS (SELECT {key} FROM typed WHERE _problems IS NULL
-                           GROUP BY ALL HAVING count(*) > 1)
+            WITH same_hash AS (   -- sorting one integer beats a 20-million-group aggregate
+                SELECT DISTINCT _key_hash FROM (
+                    SELECT _key_hash, lag(_key_hash) OVER (ORDER BY _key_hash) AS previous
+                    FROM typed WHERE _problems IS NULL)
+                WHERE _key_hash = previous)
             SELECT unnest(rows) AS _row, key_text, rows FROM (
                 SELECT {key_text} AS key_text, list(_row ORDER BY _row) AS rows
-                FROM typed JOIN twice USING ({key}) WHERE _problems IS NULL GROUP BY ALL)""")
+                FROM typed JOIN same_hash USING (_key_hash) WHERE _problems IS NULL
+                GROUP BY {key} HAVING count(*) > 1)""")
         columns = ", ".join(c.name for c in contract.columns)
+        # the anti-join costs as much as the insert on the big feed: only when needed
+        no_duplicates = "" if _scalar(con, "SELECT count(*) FROM duplicate_keys") == 0 else \
+            "AND NOT EXISTS (SELECT 1 FROM duplicate_keys d WHERE d._row = t._row)"
         loaded = _scalar(con, f"""
             INSERT INTO raw.{x} (_file_id, _row, {columns})
-            SELECT {file_id}, _row, {columns} FROM typed t
-            WHERE _problems IS NULL AND NOT EXISTS (SELECT 1 FROM duplicate_keys d WHERE d._row = t._row)
-            """)
+            SELECT {file_id}, _row, {columns} FROM typed t WHERE _problems IS NULL {no_duplicates}""")
         con.execute(f"""
             INSERT INTO meta.quarantine
             SELECT {file_id}, '{x}', _row, p.column, p.header, p.value, p.reason, _cells

@@ -303,7 +303,8 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
         try_cast(regexp_replace(pt_key(s), '[,%]', '', 'g') AS DOUBLE));
     -- no missing marker is longer than three characters: most cells skip the test
     CREATE OR REPLACE TEMP MACRO pt_text(s) AS
-        CASE WHEN length(trim(s)) > 3 THEN trim(s) WHEN pt_missing(s) THEN NULL ELSE trim(s) END;
+        CASE WHEN length(s) > 3 AND NOT prefix(s, ' ') AND NOT suffix(s, ' ') THEN s
+             WHEN pt_missing(s) THEN NULL ELSE trim(s) END;
     CREATE OR REPLACE TEMP MACRO pt_region(s) AS {regions}[pt_key(regexp_replace(s, '\\.0+$', ''))];
     CREATE OR REPLACE TEMP MACRO pt_year(s) AS
         CASE WHEN regexp_full_match(pt_key(s), '(19|20)\\d\\d(年|年度|\\.0+)?')
@@ -327,7 +328,7 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
              [left(k, 4), 'Q', CAST(list_position(['一','二','三','四'], regexp_extract(k, '年第?([1-4一二三四])', 1))
                                     + coalesce(try_cast(regexp_extract(k, '年第?([1-4])', 1) AS INTEGER), 0) AS VARCHAR)]
         WHEN regexp_full_match(k, '(\\d{{4}})年1[-~至到—]([0-9]{{1,2}})月') THEN
-             CASE CAST(regexp_extract(k, '[-~至到—]([0-9]{{1,2}})月', 1) AS INTEGER)
+             CASE try_cast(regexp_extract(k, '[-~至到—]([0-9]{{1,2}})月', 1) AS INTEGER)
                   WHEN 12 THEN [left(k, 4)]
                   WHEN 3 THEN [left(k, 4), 'Q', '1'] WHEN 6 THEN [left(k, 4), 'Q', '2']
                   WHEN 9 THEN [left(k, 4), 'Q', '3'] END
@@ -421,7 +422,7 @@ def _reason_sql(col: Column, r: str, v: str) -> str:
 
 def typing_sql(contract: Contract, grid: Grid, source: str) -> str:
     """SELECT over ``source`` (columns _row, _extra, c0…): _row, each contract column typed,
-    _problems (NULL, or a list of {column, header, value, reason}) and _cells (the delivered
+    _key_hash (for the duplicate-key check), _problems (NULL, or a list of {column, header, value, reason}) and _cells (the delivered
     cells of a row with problems, as JSON, so a quarantined row is never lost)."""
     by_name = {m.column.name: m for m in grid.mapped}
     inner, outer, problems, cells = ["_row", "_extra"], ["_row"], [], []
@@ -447,7 +448,7 @@ def typing_sql(contract: Contract, grid: Grid, source: str) -> str:
     return f"""
     WITH cells AS (SELECT {', '.join(i for i in inner if ' AS e_' not in i)} FROM {source}),
     checked AS (SELECT *, {', '.join(i for i in inner if ' AS e_' in i)} FROM cells)
-    SELECT {', '.join(outer)},
+    SELECT {', '.join(outer)}, hash({', '.join('v_' + k for k in contract.key)}) AS _key_hash,
            CASE WHEN {any_problem} THEN list_filter([{', '.join(problems)}], lambda p: p.reason IS NOT NULL) END AS _problems,
            CASE WHEN {any_problem} THEN json_object({', '.join(cells)}) END AS _cells
     FROM checked"""

@@ -1,0 +1,19 @@
+"""The Dagster code location: `dagster dev` loads ``defs`` (see the Makefile); the plantrack
+command builds the same definitions with the paths it was given."""
+
+import dagster as dg
+
+from .assets.ingest import ingest_assets
+from .resources import PlantrackSettings
+
+nightly_job = dg.define_asset_job(
+    "nightly", selection=dg.AssetSelection.all(),
+    description="Load every new delivery, build the warehouse, check it and publish it.")
+
+
+def build_definitions(settings: PlantrackSettings) -> dg.Definitions:
+    return dg.Definitions(assets=[*ingest_assets], jobs=[nightly_job],
+                          resources={"settings": settings})
+
+
+defs = build_definitions(PlantrackSettings.from_env())
