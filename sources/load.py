@@ -254,18 +254,19 @@ def _grid_source(con, grid: Grid) -> str:
 def _load_grid(con, contract: Contract, grid: Grid, record: dict, rel: str,
                started: float, digest: Future) -> FileOutcome:
     x = contract.extract
+    # Parsing and typing happen before the transaction: they write only temporary tables.
+    source = _grid_source(con, grid)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE typed_cells AS {typing_sql(contract, grid, source)}")
+        _number_bulk_rows(con, grid)
+        _raise_if_delivered(con, digest.result())  # hashed meanwhile in the other thread
+    except BaseException:
+        _drop_scratch(con, grid)
+        raise
+    record["sha256"] = digest.result()
     con.execute("BEGIN TRANSACTION")
     try:
         file_id = _next_id(con)
-        source = _grid_source(con, grid)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE typed_cells AS {typing_sql(contract, grid, source)}")
-        _raise_if_delivered(con, digest.result())  # hashed meanwhile in the other thread
-        record["sha256"] = digest.result()
-        # Bulk: the table keeps the file's order, so the row is the header row + the rowid + 1.
-        # DuckDB skips blank lines and sets malformed lines aside (grid_rejects keeps their true
-        # line numbers), so this is exact for a machine feed without blank lines.
-        row = "_row" if grid.rows is not None else f"rowid + {grid.header_row + 1}"
-        con.execute(f"CREATE OR REPLACE TEMP VIEW typed AS SELECT * REPLACE ({row} AS _row) FROM typed_cells")
         # Keys delivered twice in one file: neither copy can be trusted over the other.
         key = ", ".join(contract.key)
         key_text = " || ' / ' || ".join(f"CAST({k} AS VARCHAR)" for k in contract.key)
@@ -318,12 +319,46 @@ def _load_grid(con, contract: Contract, grid: Grid, record: dict, rel: str,
         con.execute("ROLLBACK")
         raise
     finally:
-        if grid.rows is not None:
-            con.unregister("grid_cells")
-        con.execute("DROP VIEW IF EXISTS typed; DROP TABLE IF EXISTS typed_cells; "
-                    "DROP TABLE IF EXISTS duplicate_keys; "
-                    "DROP TABLE IF EXISTS grid_rejects")
+        _drop_scratch(con, grid)
     return FileOutcome(rel, "loaded", read, loaded, bad, file_id=file_id)
+
+
+def _number_bulk_rows(con, grid: Grid) -> None:
+    """View ``typed``: typed_cells with each row's number in the file.
+
+    The bulk reader gives no line numbers and row_number() would make its scan single-threaded,
+    so the table's own order stands in: the k-th row read (rowid order is file order) is data
+    line k, plus one for each line DuckDB set aside before it (grid_rejects knows their true
+    lines). DuckDB also skips blank lines without a trace: a machine feed has none, and the
+    numbers are exact without them."""
+    if grid.rows is not None:
+        con.execute("CREATE OR REPLACE TEMP VIEW typed AS SELECT * FROM typed_cells")
+        return
+    base = _scalar(con, "SELECT coalesce(min(rowid), 0) FROM typed_cells")
+    ordinal = f"rowid - {base} + 1"
+    if _scalar(con, "SELECT count(*) FROM grid_rejects") == 0:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW typed AS "
+                    f"SELECT * REPLACE ({ordinal} + {grid.header_row} AS _row) FROM typed_cells")
+        return
+    # the j-th set-aside line (data line d_j) comes after d_j - j rows that were read
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE reject_shift AS
+        SELECT line - {grid.header_row} - row_number() OVER (ORDER BY line) AS after_rows,
+               row_number() OVER (ORDER BY line) AS shift
+        FROM (SELECT DISTINCT line FROM grid_rejects)""")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP VIEW typed AS
+        SELECT t.* REPLACE (t.k + coalesce(s.shift, 0) + {grid.header_row} AS _row)
+        FROM (SELECT *, {ordinal} AS k FROM typed_cells) t
+        ASOF LEFT JOIN reject_shift s ON t.k > s.after_rows""")
+
+
+def _drop_scratch(con, grid: Grid) -> None:
+    if grid.rows is not None:
+        con.unregister("grid_cells")
+    con.execute("DROP VIEW IF EXISTS typed; DROP TABLE IF EXISTS typed_cells; "
+                "DROP TABLE IF EXISTS duplicate_keys; DROP TABLE IF EXISTS reject_shift; "
+                "DROP TABLE IF EXISTS grid_rejects")
 
 
 def _lit_key(contract: Contract) -> str:

@@ -325,7 +325,7 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
         WHEN regexp_full_match(k, '(\\d{{4}})(年|年度|\\.0+)?') THEN [left(k, 4)]
         WHEN regexp_full_match(k, '(\\d{{4}})年?q([1-4])') THEN [left(k, 4), 'Q', right(k, 1)]
         WHEN regexp_full_match(k, '(\\d{{4}})年(第)?([1-4一二三四])季度?') THEN
-             [left(k, 4), 'Q', CAST(list_position(['一','二','三','四'], regexp_extract(k, '年第?([1-4一二三四])', 1))
+             [left(k, 4), 'Q', CAST(coalesce(list_position(['一','二','三','四'], regexp_extract(k, '年第?([1-4一二三四])', 1)), 0)
                                     + coalesce(try_cast(regexp_extract(k, '年第?([1-4])', 1) AS INTEGER), 0) AS VARCHAR)]
         WHEN regexp_full_match(k, '(\\d{{4}})年1[-~至到—]([0-9]{{1,2}})月') THEN
              CASE try_cast(regexp_extract(k, '[-~至到—]([0-9]{{1,2}})月', 1) AS INTEGER)
@@ -411,7 +411,7 @@ def _reason_sql(col: Column, r: str, v: str) -> str:
         present.append(f"WHEN {v} < {col.min} THEN "
                        + _lit("impossible negative value" if col.min == 0 else f"below {col.min}"))
     if col.type == "period" and col.periods:
-        present.append(f"WHEN list_position({_list(col.periods)}, pt_period_type({v})) = 0 THEN "
+        present.append(f"WHEN coalesce(list_position({_list(col.periods)}, pt_period_type({v})), 0) = 0 THEN "
                        f"'a ' || pt_period_type({v}) || ' is not a period of this extract "
                        f"(expects {' or '.join(col.periods)})'")
     on_present = f"CASE {' '.join(present)} END" if present else "NULL"

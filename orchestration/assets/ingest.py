@@ -36,7 +36,7 @@ def ingest_asset(contract: Contract) -> dg.AssetsDefinition:
     def _ingest(context: dg.AssetExecutionContext, settings: PlantrackSettings) -> dg.MaterializeResult:
         con = connect(settings.warehouse_path)
         try:
-            outcome = ingest_extract(con, contract, settings.landing_path, context.run_id,
+            outcome = ingest_extract(con, contract, settings.landing_path, context.run.run_id,
                                      log=context.log.info)
             total = con.execute(f"SELECT count(*) FROM raw.{contract.extract}").fetchall()[0][0]
         finally:

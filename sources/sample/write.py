@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -79,7 +80,8 @@ class Landing:
 
 
 def _fixed_zip(data: bytes) -> bytes:
-    """Rewrite a zip with fixed entry timestamps (openpyxl stamps the current time)."""
+    """Rewrite a workbook with fixed timestamps: openpyxl stamps the current time on every zip
+    entry and in docProps/core.xml's modified date, whatever the properties say."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -87,5 +89,8 @@ def _fixed_zip(data: bytes) -> bytes:
             fixed = zipfile.ZipInfo(info.filename, date_time=(2016, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
-            dst.writestr(fixed, src.read(info.filename))
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2016-01-01T00:00:00Z", body)
+            dst.writestr(fixed, body)
     return out.getvalue()
