@@ -46,8 +46,9 @@ def cmd_run(args) -> int:
                                           exports=args.exports, as_of=args.as_of)
     job = build_definitions(settings).resolve_job_def("nightly")
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                        tags={"plantrack/trigger": "cli"})
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, tags={"plantrack/trigger": "cli"},
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     failed_steps = [e.step_key for e in result.all_events if e.is_step_failure]
     summary = RunSummary.collect(Path(settings.warehouse), result.run_id, failed_steps)
     summary.print()

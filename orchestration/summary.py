@@ -4,6 +4,7 @@ warehouse holds, not what the code believes it did."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,7 +55,7 @@ class RunSummary:
         return EXIT_OK
 
     def print(self, console: Console | None = None) -> None:
-        console = console or Console()
+        console = console or Console(width=None if sys.stdout.isatty() else 140)
         names = {c.extract: c.name_zh for c in contracts().values()}
         table = Table(title=f"运行摘要 Run summary — {self.run_id}")
         for col in ("extract 数据", "files loaded 已加载", "rejected 拒收", "duplicate 重复",
