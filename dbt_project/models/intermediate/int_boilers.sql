@@ -1,0 +1,25 @@
+-- Coal-fired boilers (METHODS.md), province-wide:
+--   small_boilers_removed: boilers on the Blue Sky task list (蓝天工程任务 = 是) removed or
+--     connected to the grid, counted in the month of their retirement date (a flow);
+--   large_boiler_desulfurization: at each quarter-end from the plan's start, the share (%) of
+--     boilers ≥ 20 t/h in use on that date (not retired by then) that have a desulfurization
+--     unit. The register describes today's equipment, so earlier dates are not reconstructed.
+with boilers as (
+    select * from {{ ref('stg_env_boilers') }}
+)
+
+select '210000' as region_code, 'small_boilers_removed' as indicator,
+    strftime(retired_on, '%Y-%m') as period, 'month' as period_type,
+    cast(last_day(retired_on) as date) as period_end, count(*) as value, max(_delivered_at) as delivered_at
+from boilers
+where blue_sky_task and status in ('已拆除', '已并网') and retired_on is not null
+group by all
+
+union all
+
+select '210000', 'large_boiler_desulfurization', strftime(q.as_of, '%Y-%m-%d'), 'date', q.as_of,
+    100.0 * count(*) filter (where b.has_desulfurization) / count(*), max(b._delivered_at)
+from {{ ref('int_quarter_ends') }} as q
+join boilers as b on b.rated_capacity >= 20 and (b.retired_on is null or b.retired_on > q.as_of)
+where q.as_of >= date '2014-01-01'
+group by all

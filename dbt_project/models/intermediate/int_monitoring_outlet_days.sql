@@ -1,0 +1,43 @@
+{{ config(materialized='incremental', unique_key=['outlet_id', 'day'],
+          incremental_strategy='delete+insert') }}
+-- Per outlet and day: hours with a valid record (at least one factor with flag N or T) and
+-- hours the plant was stopped (a factor flagged F and none valid). Incremental: a nightly run
+-- reads only the files delivered since the last one and recomputes the days they touch, so
+-- one new day of monitoring data costs one day of work. A later delivery for an hour wins.
+with new_files as (
+    select file_id from {{ source('meta', 'files') }}
+    where extract = 'env_monitoring_hourly' and status = 'loaded'
+    {% if is_incremental() %}
+      and file_id > (select coalesce(max(last_file_id), 0) from {{ this }})
+    {% endif %}
+),
+
+touched_days as (
+    select distinct outlet_id, cast(measured_at as date) as day
+    from {{ source('raw', 'env_monitoring_hourly') }}
+    where _file_id in (select file_id from new_files)
+),
+
+hours as (
+    -- every delivery of the touched days; the newest per outlet, hour and factor wins
+    select h.outlet_id, h.measured_at, h.factor, h.flag, h._file_id
+    from {{ source('raw', 'env_monitoring_hourly') }} as h
+    join touched_days as t on t.outlet_id = h.outlet_id and t.day = cast(h.measured_at as date)
+    qualify row_number() over (partition by h.outlet_id, h.measured_at, h.factor order by h._file_id desc, h._row desc) = 1
+),
+
+outlet_hours as (
+    select outlet_id, date_trunc('hour', measured_at) as hour,
+        bool_or(flag in ('N', 'T')) as valid,
+        bool_or(flag = 'F') as stopped,
+        max(_file_id) as last_file_id
+    from hours
+    group by all
+)
+
+select outlet_id, cast(hour as date) as day,
+    count(*) filter (where valid) as valid_hours,
+    count(*) filter (where stopped and not valid) as stopped_hours,
+    max(last_file_id) as last_file_id
+from outlet_hours
+group by all

@@ -1,0 +1,38 @@
+-- Targets and regions at yellow or red on the latest as-of date, with what it takes to
+-- recover by the deadline (in the target's unit):
+--   cuts: the cut still needed per remaining year, 1 − ((1 − target) / (1 − achieved))^(1 / years);
+--   amounts: what remains, and per remaining year;
+--   levels: the gap to the target.
+-- Past the deadline (missed), the whole gap is shown and remaining_years is 0.
+with latest as (
+    select * from {{ ref('target_progress') }}
+    where as_of = (select max(as_of) from {{ ref('target_progress') }})
+      and warning_level in ('yellow', 'red')
+),
+
+gaps as (
+    select *,
+        greatest(date_diff('month', cast(as_of + interval 1 day as date), cast(deadline_date + interval 1 day as date)), 0) / 12.0 as remaining_years
+    from (select l.*, t.deadline as deadline_date from latest as l join {{ ref('targets') }} as t using (target_id))
+)
+
+select
+    target_id, clause, region_code, region_name_zh, region_name_en, as_of, deadline_date as deadline,
+    status, warning_level, warning_grade_zh, kind, unit, actual_value, target_value, achieved, required,
+    completion_ratio, time_elapsed_ratio, remaining_years,
+    case
+        when kind in ('intensity_reduction', 'total_reduction', 'annual_reduction') and actual_value < 100 then
+            100 * (1 - power((1 - required / 100) / (1 - actual_value / 100), 1 / greatest(remaining_years, 1)))
+        when kind in ('cumulative_quantity', 'annual_quantity') then
+            (required - achieved) / greatest(remaining_years, 1)
+        when kind = 'level' then required - achieved
+        when kind = 'annual_growth' then target_value - actual_value
+    end as recovery_needed,
+    case
+        when kind in ('intensity_reduction', 'total_reduction', 'annual_reduction') then '每年还需降低 cut still needed per remaining year (%)'
+        when kind in ('cumulative_quantity', 'annual_quantity') then '每年还需完成 amount still needed per remaining year'
+        when kind = 'level' then '距目标差距 gap to the target'
+        when kind = 'annual_growth' then '增速差距 gap in average annual growth (percentage points)'
+        when kind = 'milestone' then '尚未完成 not yet done'
+    end as recovery_note
+from gaps
