@@ -55,6 +55,13 @@ def cmd_run(args) -> int:
     return summary.exit_code
 
 
+def cmd_status(args) -> int:
+    from .status import show_status
+
+    warehouse = Path(args.warehouse or PlantrackSettings.from_env().warehouse)
+    return show_status(warehouse, args.as_of, args.region)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="plantrack", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -73,6 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--exports")
     p.add_argument("--as-of", help="the as-of date of the progress marts (YYYY-MM-DD)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("status", help="targets of one region on one as-of date, with warning levels")
+    p.add_argument("--warehouse")
+    p.add_argument("--as-of", help="the latest as-of date on or before this one (default: the latest)")
+    p.add_argument("--region", default="210000", help="GB/T 2260 code (default: the province)")
+    p.set_defaults(func=cmd_status)
 
     args = parser.parse_args(argv)
     try:

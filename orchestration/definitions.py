@@ -3,7 +3,9 @@ command builds the same definitions with the paths it was given."""
 
 import dagster as dg
 
+from .assets.dbt import dbt_resource, plantrack_dbt
 from .assets.ingest import ingest_assets
+from .assets.publish import parquet_exports
 from .resources import PlantrackSettings
 
 nightly_job = dg.define_asset_job(
@@ -12,8 +14,8 @@ nightly_job = dg.define_asset_job(
 
 
 def build_definitions(settings: PlantrackSettings) -> dg.Definitions:
-    return dg.Definitions(assets=[*ingest_assets], jobs=[nightly_job],
-                          resources={"settings": settings})
+    return dg.Definitions(assets=[*ingest_assets, plantrack_dbt, parquet_exports], jobs=[nightly_job],
+                          resources={"settings": settings, "dbt": dbt_resource})
 
 
 defs = build_definitions(PlantrackSettings.from_env())

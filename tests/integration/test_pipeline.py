@@ -9,30 +9,10 @@ import duckdb
 import pytest
 
 from orchestration.cli import main
+from tests.integration.conftest import run
 from sources.contract import contracts
 from sources.sample.generate import FAULT_FILES, PLANTED_BAD_ROWS, generate
 from tests.integration.test_delivery import assert_accounting
-
-
-@pytest.fixture(scope="module")
-def dagster_storage(tmp_path_factory):
-    os.environ["PLANTRACK_DAGSTER_STORAGE"] = str(tmp_path_factory.mktemp("dagster"))
-    yield
-
-
-def run(tmp: Path, *extra: str) -> tuple[int, Path]:
-    warehouse = tmp / "warehouse.duckdb"
-    code = main(["run", "--landing", str(tmp / "landing"), "--warehouse", str(warehouse),
-                 "--exports", str(tmp / "exports"), *extra])
-    return code, warehouse
-
-
-@pytest.fixture(scope="module")
-def clean_run(tmp_path_factory, dagster_storage):
-    tmp = tmp_path_factory.mktemp("clean")
-    assert main(["sample", "--landing", str(tmp / "landing")]) == 0
-    code, warehouse = run(tmp)
-    return tmp, code, duckdb.connect(str(warehouse), read_only=True)
 
 
 def test_clean_sample_exits_zero_and_fills_every_extract(clean_run):
@@ -83,12 +63,9 @@ def test_illustrative_allocations_are_marked(clean_run):
 
 def test_a_second_run_with_nothing_new_loads_nothing(clean_run):
     tmp, _, con = clean_run
-    before = con.execute("SELECT count(*) FROM meta.files").fetchall()
-    con.close()
-    code, warehouse = run(tmp)
-    con2 = duckdb.connect(str(warehouse), read_only=True)
-    assert code == 0 and con2.execute("SELECT count(*) FROM meta.files").fetchall() == before
-    con2.close()
+    before = con.execute("SELECT count(*), max(processed_at) FROM meta.files").fetchall()
+    code, _ = run(tmp)
+    assert code == 0 and con.execute("SELECT count(*), max(processed_at) FROM meta.files").fetchall() == before
 
 
 def test_a_bad_night_exits_nonzero_names_each_rejected_file_and_loads_the_rest(tmp_path, dagster_storage, capsys):

@@ -11,7 +11,9 @@
 --                                                        value before the  (the target itself
 --                                                        start date        when none exists)
 --   flow          sum since the start (annual_quantity:  actual            target amount
---                 in the calendar year of the as-of)
+--                 in the calendar year of the as-of;
+--                 0 for a delivered register without
+--                 entries yet)
 --   growth        average annual growth since the base   actual            target %
 --                 year, %
 --   milestone     1 once done                            actual            1
@@ -98,6 +100,11 @@ milestone as (
     group by all
 ),
 
+series_delivered as (
+    -- a register that was delivered at all: months without entries are known zeros
+    select distinct target_id, region_code from series
+),
+
 last_delivery as (
     select target_id, region_code, as_of, max(delivered_at) as last_delivery_at
     from in_window group by all
@@ -110,7 +117,8 @@ measured as (
                                  then 100 * (1 - c.latest_level / b.base_level) end
             when 'reported_cut' then l.latest_value
             when 'level' then l.latest_value
-            when 'flow' then f.total
+            when 'flow' then case when g.from_register and sd.target_id is not null then coalesce(f.total, 0)
+                                  else f.total end
             when 'growth' then case when b.base_level > 0 and gr.latest_value is not null
                                     then 100 * (power(gr.latest_value / b.base_level, 1.0 / (gr.latest_year - g.base_year)) - 1) end
             when 'milestone' then m.done
@@ -129,6 +137,7 @@ measured as (
     left join flow as f using (target_id, region_code, as_of)
     left join milestone as m using (target_id, region_code, as_of)
     left join last_delivery as d using (target_id, region_code, as_of)
+    left join series_delivered as sd using (target_id, region_code)
 )
 
 select

@@ -1,0 +1,55 @@
+"""``plantrack status``: the targets of one region on one as-of date, with coloured warnings."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+COLOURS = {"green": "green", "yellow": "yellow", "red": "red"}
+STATUS_ZH = {"achieved": "已完成", "on_track": "按进度", "behind": "滞后", "off_track": "严重滞后",
+             "missed": "未完成", "no_data": "无数据"}
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.2f}" if abs(value) < 1e6 else f"{value:,.0f}"
+
+
+def show_status(warehouse: Path, as_of: str | None, region: str, console: Console | None = None) -> int:
+    console = console or Console(width=None if sys.stdout.isatty() else 160)
+    if not warehouse.exists():
+        console.print(f"[red]no warehouse at {warehouse}: run `plantrack run` first[/red]")
+        return 3
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        date = con.execute(
+            "SELECT max(as_of) FROM marts.target_progress WHERE as_of <= coalesce(CAST(? AS DATE), as_of)",
+            [as_of]).fetchall()[0][0]
+        rows = con.execute("""
+            SELECT target_id, clause, region_name_zh, region_name_en, actual_value, target_value, unit,
+                   completion_ratio, time_elapsed_ratio, status, warning_level, warning_grade_zh, is_estimate
+            FROM marts.target_progress WHERE as_of = ? AND region_code = ?
+            ORDER BY clause, target_id""", [date, region]).fetchall()
+    finally:
+        con.close()
+    if not rows:
+        console.print(f"[yellow]no targets for region {region} as of {date}[/yellow]")
+        return 1
+    table = Table(title=f"目标进度 Target progress — {rows[0][2]} {rows[0][3]} ({region}), as of {date}")
+    for col in ("target 目标", "clause 条款", "actual 实际", "target 目标值", "unit 单位",
+                "completion 完成率", "time 时间进度", "status 状态", "warning 预警"):
+        table.add_column(col, justify="right" if col.split()[0] in ("actual", "completion", "time") else "left")
+    for (target, clause, _, _, actual, goal, unit, completion, elapsed, status, level, grade, estimate) in rows:
+        colour = COLOURS.get(level, "dim")
+        table.add_row(target, clause, _fmt(actual) + (" (est.)" if estimate else ""), _fmt(goal), unit,
+                      "—" if completion is None else f"{completion:.0%}",
+                      "—" if elapsed is None else f"{elapsed:.0%}",
+                      f"{status} {STATUS_ZH.get(status, '')}",
+                      f"[{colour}]{level or '—'} {grade or ''}[/{colour}]")
+    console.print(table)
+    return 0
