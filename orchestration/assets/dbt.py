@@ -6,6 +6,8 @@ a fresh clone needs no separate step."""
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -14,6 +16,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from ..resources import PROJECT_ROOT, PlantrackSettings
 
 DBT_DIR = PROJECT_ROOT / "dbt_project"
+# the dbt of this environment, not whatever `dbt` the PATH finds first
+DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
 project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 
 
@@ -28,8 +32,10 @@ def _manifest_is_stale() -> bool:
 
 if _manifest_is_stale():
     # `dbt parse` writes target/manifest.json; it needs a profile path but opens no database
-    os.environ.setdefault("PLANTRACK_WAREHOUSE", str(PROJECT_ROOT / "data" / "warehouse.duckdb"))
-    project.preparer.prepare(project)
+    subprocess.run([str(DBT_EXECUTABLE), "parse", "--quiet", "--project-dir", str(DBT_DIR),
+                    "--profiles-dir", str(DBT_DIR)], check=True,
+                   env={"PLANTRACK_WAREHOUSE": str(PROJECT_ROOT / "data" / "warehouse.duckdb"),
+                        **os.environ})
 
 
 class PlantrackTranslator(DagsterDbtTranslator):
@@ -55,4 +61,4 @@ def plantrack_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, settin
 
 
 dbt_resource = DbtCliResource(project_dir=project, profiles_dir=DBT_DIR,
-                              dbt_executable=str(Path(os.sys.executable).parent / "dbt"))
+                              dbt_executable=str(DBT_EXECUTABLE))
