@@ -39,6 +39,9 @@ def cmd_run(args) -> int:
     _dagster_home()
     import dagster as dg
 
+    from expectations.run import suites
+
+    from .assets.checks import data_docs_folder
     from .definitions import build_definitions
     from .summary import RunSummary
 
@@ -49,8 +52,17 @@ def cmd_run(args) -> int:
         result = job.execute_in_process(
             instance=instance, raise_on_error=False, tags={"plantrack/trigger": "cli"},
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
-    failed_steps = [e.step_key for e in result.all_events if e.is_step_failure]
-    summary = RunSummary.collect(Path(settings.warehouse), result.run_id, failed_steps)
+    # a blocking check that fails with ERROR fails its own step: that is a data finding
+    # (exit 2, from dq.check_results), not a crash
+    check_steps = {f"{'__'.join(spec['guards'])}_{name}" for name, spec in suites().items()}
+    check_steps.add("dbt_marts")  # refuses to build while a blocking check fails (exit 2)
+    failed_steps = [e.step_key for e in result.all_events
+                    if e.is_step_failure and e.step_key not in check_steps]
+    skipped_steps = [e.step_key for e in result.all_events if e.is_step_skipped]
+    published = any(e.is_step_success and e.step_key == "exports__parquet" for e in result.all_events)
+    summary = RunSummary.collect(Path(settings.warehouse), result.run_id, failed_steps, skipped_steps,
+                                 marts_rebuilt=published,
+                                 data_docs=data_docs_folder(settings) / "uncommitted" / "data_docs" / "local_site" / "index.html")
     summary.print()
     return summary.exit_code
 

@@ -3,7 +3,8 @@ command builds the same definitions with the paths it was given."""
 
 import dagster as dg
 
-from .assets.dbt import dbt_resource, plantrack_dbt
+from .assets.checks import suite_checks
+from .assets.dbt import dbt_marts, dbt_models, dbt_resource
 from .assets.ingest import ingest_assets
 from .assets.publish import parquet_exports
 from .resources import PlantrackSettings
@@ -14,7 +15,8 @@ nightly_job = dg.define_asset_job(
 
 
 def build_definitions(settings: PlantrackSettings) -> dg.Definitions:
-    return dg.Definitions(assets=[*ingest_assets, plantrack_dbt, parquet_exports], jobs=[nightly_job],
+    return dg.Definitions(assets=[*ingest_assets, dbt_models, dbt_marts, parquet_exports],
+                          asset_checks=suite_checks, jobs=[nightly_job],
                           resources={"settings": settings, "dbt": dbt_resource})
 
 

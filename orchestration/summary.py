@@ -15,6 +15,11 @@ from rich.table import Table
 from sources.contract import contracts
 
 
+def failing_now_read_only(con) -> list[tuple[str, str]]:
+    from expectations.run import failing_now
+    return failing_now(con)
+
+
 @dataclass
 class RunSummary:
     run_id: str
@@ -22,10 +27,19 @@ class RunSummary:
     rejected: list[tuple[str, str]] = field(default_factory=list)
     quarantine_reasons: list[tuple[str, str, int]] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
+    skipped_steps: list[str] = field(default_factory=list)
+    checks: list[tuple[str, str, str]] = field(default_factory=list)  # suite, verdict, findings
+    still_failing: list[tuple[str, str]] = field(default_factory=list)  # blocking, from earlier runs
+    marts_rebuilt: bool = False
+    data_docs: str | None = None
 
     @classmethod
-    def collect(cls, warehouse: Path, run_id: str, failed_steps: list[str]) -> "RunSummary":
-        s = cls(run_id, failed_steps=failed_steps)
+    def collect(cls, warehouse: Path, run_id: str, failed_steps: list[str],
+                skipped_steps: list[str] = (), marts_rebuilt: bool = False,
+                data_docs: Path | None = None) -> "RunSummary":
+        s = cls(run_id, failed_steps=failed_steps, skipped_steps=list(skipped_steps),
+                marts_rebuilt=marts_rebuilt,
+                data_docs=str(data_docs) if data_docs and data_docs.exists() else None)
         if not warehouse.exists():
             return s
         con = duckdb.connect(str(warehouse), read_only=True)
@@ -41,15 +55,28 @@ class RunSummary:
                 SELECT q.extract, regexp_replace(q.reason, ': rows .*', ''), count(DISTINCT (q.file_id, q.row_number))
                 FROM meta.quarantine q JOIN meta.files f USING (file_id)
                 WHERE f.run_id = ? GROUP BY ALL ORDER BY 1, 3 DESC""", [run_id]).fetchall()
+            if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'dq'").fetchall()[0][0]:
+                s.checks = con.execute("""
+                    SELECT suite,
+                           CASE WHEN bool_or(NOT success AND severity = 'error') THEN 'failed'
+                                WHEN bool_or(NOT success) THEN 'warning' ELSE 'passed' END,
+                           string_agg(CASE WHEN NOT success THEN severity || ': ' || expectation
+                                      || coalesce('(' || column_name || ')', '') || coalesce(' e.g. ' || left(unexpected, 160), '')
+                                      || coalesce(' — ' || message, '') END, '; ')
+                    FROM dq.check_results WHERE run_id = ? GROUP BY suite ORDER BY suite""", [run_id]).fetchall()
+                this_run = {suite for suite, _, _ in s.checks}
+                s.still_failing = [f for f in failing_now_read_only(con) if f[0] not in this_run]
         finally:
             con.close()
         return s
 
     @property
     def exit_code(self) -> int:
-        from .cli import EXIT_FAILED, EXIT_OK, EXIT_REJECTED
+        from .cli import EXIT_CHECKS, EXIT_FAILED, EXIT_OK, EXIT_REJECTED
         if self.failed_steps:
             return EXIT_FAILED
+        if any(verdict == "failed" for _, verdict, _ in self.checks) or self.still_failing:
+            return EXIT_CHECKS
         if self.rejected:
             return EXIT_REJECTED
         return EXIT_OK
@@ -72,8 +99,27 @@ class RunSummary:
             console.print(f"[red]rejected 拒收[/red] {error}")
         for x, reason, n in self.quarantine_reasons:
             console.print(f"[yellow]quarantined 隔离[/yellow] {x}: {n} row(s) — {reason}")
+        for suite, verdict, findings in self.checks:
+            if verdict == "failed":
+                console.print(f"[red bold]check failed 检查未通过[/red bold] {suite}: {findings}")
+            elif verdict == "warning":
+                console.print(f"[yellow]check warning 检查警告[/yellow] {suite}: {findings}")
+        for suite, findings in self.still_failing:
+            console.print(f"[red bold]check still failing 检查仍未通过[/red bold] {suite} (an earlier "
+                          f"delivery, not yet corrected): {findings}")
+        passed = sum(1 for _, verdict, _ in self.checks if verdict == "passed")
+        console.print(f"checks 数据质量检查: {passed} passed, "
+                      f"{sum(1 for c in self.checks if c[1] == 'warning')} warned, "
+                      f"{sum(1 for c in self.checks if c[1] == 'failed')} failed"
+                      + (f" — Data Docs: {self.data_docs}" if self.data_docs else ""))
         for step in self.failed_steps:
             console.print(f"[red bold]failed step 失败步骤[/red bold] {step}")
-        verdict = {0: "[green]OK[/green]", 1: "[red]files rejected[/red]",
+        if self.marts_rebuilt:
+            console.print("[green]marts rebuilt and published 已更新[/green] (marts.*, exports)")
+        else:
+            console.print("[red]marts not rebuilt 未更新[/red]: "
+                          + (", ".join(self.skipped_steps) or "see the failures above")
+                          + " — the previous marts and exports stay as they were")
+        verdict = {0: "[green]OK[/green]", 1: "[red]files rejected[/red]", 2: "[red]blocking check failed[/red]",
                    3: "[red]run failed[/red]"}.get(self.exit_code, "")
         console.print(f"exit {self.exit_code}: {verdict}  (details: meta.files, meta.quarantine)")

@@ -11,7 +11,10 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from expectations.run import DQ_DDL, failing_now
 
 from ..resources import PROJECT_ROOT, PlantrackSettings
 
@@ -51,13 +54,39 @@ class PlantrackTranslator(DagsterDbtTranslator):
         return ["team:plan-office"]
 
 
-@dbt_assets(manifest=project.manifest_path, project=project,
-            dagster_dbt_translator=PlantrackTranslator(), pool="duckdb_writer")
-def plantrack_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: PlantrackSettings):
+# Two steps, so that the checks between them can block: models up to the indicators and the
+# reconciliation tables, checked by the Great Expectations suites; then the progress marts.
+MARTS_SELECTION = "int_target_measurements path:models/marts"
+
+
+def _build(context, dbt: DbtCliResource, settings: PlantrackSettings):
     # dbt runs in a subprocess: it finds the warehouse through the profile's env_var
     os.environ["PLANTRACK_WAREHOUSE"] = str(Path(settings.warehouse).resolve())
-    args = ["build", "--vars", json.dumps({"as_of": settings.as_of})]
-    yield from dbt.cli(args, context=context).stream()
+    yield from dbt.cli(["build", "--vars", json.dumps({"as_of": settings.as_of})], context=context).stream()
+
+
+@dbt_assets(manifest=project.manifest_path, project=project, name="dbt_models",
+            exclude=MARTS_SELECTION, dagster_dbt_translator=PlantrackTranslator(), pool="duckdb_writer")
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: PlantrackSettings):
+    yield from _build(context, dbt, settings)
+
+
+@dbt_assets(manifest=project.manifest_path, project=project, name="dbt_marts",
+            select=MARTS_SELECTION, dagster_dbt_translator=PlantrackTranslator(), pool="duckdb_writer")
+def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: PlantrackSettings):
+    con = duckdb.connect(settings.warehouse)
+    try:
+        con.execute(DQ_DDL)  # the marts read dq.check_results, even before any check has run
+        blocking = failing_now(con)
+    finally:
+        con.close()
+    if blocking:
+        # Dagster's blocking checks stop this step in the run that finds the problem; this stops
+        # it on later nights too, while the bad delivery is still the newest one
+        raise dg.Failure(description="marts not rebuilt: blocking data-quality checks fail: "
+                         + " | ".join(f"{suite}: {findings}" for suite, findings in blocking),
+                         allow_retries=False)
+    yield from _build(context, dbt, settings)
 
 
 dbt_resource = DbtCliResource(project_dir=project, profiles_dir=DBT_DIR,

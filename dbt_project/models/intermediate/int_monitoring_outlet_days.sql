@@ -1,6 +1,6 @@
 {{ config(materialized='incremental', unique_key=['outlet_id', 'day'],
           incremental_strategy='delete+insert') }}
--- Per outlet and day: hours with a valid record (at least one factor with flag N or T) and
+-- Per outlet and day: hours with any record, hours with a valid record (at least one factor with flag N or T) and
 -- hours the plant was stopped (a factor flagged F and none valid). Incremental: a nightly run
 -- reads only the files delivered since the last one and recomputes the days they touch, so
 -- one new day of monitoring data costs one day of work. A later delivery for an hour wins.
@@ -36,6 +36,7 @@ outlet_hours as (
 )
 
 select outlet_id, cast(hour as date) as day,
+    count(*) as recorded_hours,
     count(*) filter (where valid) as valid_hours,
     count(*) filter (where stopped and not valid) as stopped_hours,
     max(last_file_id) as last_file_id

@@ -1,8 +1,33 @@
 -- One row per target × region × as-of date: how far along it is, whether that is on schedule,
 -- and the warning level (plan/METHODS.md). Every target appears for every region it applies to;
--- one without data has status no_data — never silently absent.
+-- one without data has status no_data — never silently absent. data_quality says what the
+-- Great Expectations suites found in the extracts behind the figure.
 with measurements as (
     select * from {{ ref('int_target_measurements') }}
+),
+
+dq_latest as (
+    -- the newest result of every expectation of every suite
+    select * from {{ source('dq', 'check_results') }}
+    qualify row_number() over (partition by suite, expectation, coalesce(column_name, '')
+                               order by checked_at desc) = 1
+),
+
+target_extracts as (
+    select target_id, unnest(string_split(source_extracts, ' ')) as extract
+    from {{ ref('target_indicators') }}
+),
+
+target_data_quality as (
+    -- failed: a critical expectation on the target's inputs failed; warnings: only warnings
+    select te.target_id,
+        case when bool_or(not d.success and d.severity = 'error') then 'failed'
+             when bool_or(not d.success) then 'warnings'
+             when count(d.suite) > 0 then 'passed'
+             else 'unchecked' end as data_quality
+    from target_extracts as te
+    left join dq_latest as d on list_contains(d.extracts, te.extract)
+    group by all
 ),
 
 thresholds as (
@@ -76,8 +101,10 @@ select
     s.target_value_source,
     s.target_value_illustrative,
     s.last_delivery_at,
+    coalesce(q.data_quality, 'unchecked') as data_quality,
     tg.text_zh as target_text_zh
 from with_status as s
 join {{ ref('regions') }} as r on r.code = s.region_code
 join {{ ref('targets') }} as tg using (target_id)
 left join {{ ref('warning_thresholds') }} as w using (status)
+left join target_data_quality as q using (target_id)

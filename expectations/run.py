@@ -1,0 +1,238 @@
+"""Great Expectations suites over DataFrames read out of DuckDB.
+
+GX 1.x cannot query DuckDB through SQLAlchemy (DESIGN.md), so each suite names the SQL that
+gives its DataFrame; GX validates the frame. A suite file (``suites/<name>.json``) is GX's own
+suite format plus three keys of ours:
+
+  guards    the Dagster asset the suite is a check on, e.g. ["raw", "env_boilers"]
+  extracts  the extracts whose figures it judges (for the data_quality flag of target_progress)
+  query     the SQL for the frame; ``{new_files}`` stands for the file ids delivered in this run
+
+Each expectation carries ``meta.severity``: ``error`` (critical — blocks what is downstream) or
+``warning`` (reported, the build goes on). An expectation whose metric raised an exception is
+an error, never a pass. Results go to dq.check_results and into the Data Docs site.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import logging
+import math
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+import duckdb  # noqa: E402
+import great_expectations as gx  # noqa: E402
+import pandas as pd  # noqa: E402
+from great_expectations.checkpoint import UpdateDataDocsAction  # noqa: E402
+from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+from great_expectations.expectations.expectation_configuration import ExpectationConfiguration  # noqa: E402
+
+SUITES_DIR = Path(__file__).parent / "suites"
+OUR_KEYS = ("guards", "extracts", "query", "description")
+
+DQ_DDL = """
+CREATE SCHEMA IF NOT EXISTS dq;
+CREATE TABLE IF NOT EXISTS dq.check_results (
+    run_id         VARCHAR,
+    checked_at     TIMESTAMP,
+    asset          VARCHAR,      -- the asset the suite guards, e.g. raw/env_boilers
+    suite          VARCHAR,
+    expectation    VARCHAR,      -- GX expectation type
+    column_name    VARCHAR,
+    severity       VARCHAR,      -- error (blocking) or warning
+    success        BOOLEAN,
+    observed_value VARCHAR,
+    unexpected     VARCHAR,      -- a few unexpected values, JSON
+    message        VARCHAR,      -- the exception, when a metric raised one
+    extracts       VARCHAR[],    -- the extracts whose figures the suite judges
+    rows_checked   BIGINT
+);
+"""
+
+
+@dataclass
+class ExpectationOutcome:
+    expectation: str
+    column: str | None
+    severity: str
+    success: bool
+    observed: str | None
+    unexpected: list
+    message: str | None
+
+
+@dataclass
+class SuiteOutcome:
+    suite: str
+    asset: str
+    extracts: list[str]
+    rows: int
+    outcomes: list[ExpectationOutcome] = field(default_factory=list)
+    skipped: str | None = None
+
+    def failed(self, severity: str) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success and o.severity == severity]
+
+    @property
+    def verdict(self) -> str:
+        """passed, warning (only warnings failed) or failed (an error failed)."""
+        return "failed" if self.failed("error") else "warning" if self.failed("warning") else "passed"
+
+    def summary(self) -> str:
+        bad = self.failed("error") + self.failed("warning")
+        return "; ".join(f"{o.severity}: {o.expectation}({o.column or ''})"
+                         + (f" observed {o.observed}" if o.observed else "")
+                         + (f" e.g. {o.unexpected[:3]}" if o.unexpected else "")
+                         + (f" — {o.message}" if o.message else "") for o in bad) or "all expectations met"
+
+
+@cache
+def suites() -> dict[str, dict]:
+    """Every suite file, by name. Unknown expectation types fail here, loudly (GX itself would
+    drop them with only a log line)."""
+    out = {}
+    for path in sorted(SUITES_DIR.glob("*.json")):
+        spec = json.loads(path.read_text(encoding="utf-8"))
+        for e in spec["expectations"]:
+            if e.get("meta", {}).get("severity") not in ("error", "warning"):
+                raise ValueError(f"{path.name}: {e['type']} needs meta.severity error or warning")
+            ExpectationConfiguration(**_gx_expectation(e)).to_domain_obj()
+        out[spec["name"]] = spec
+    return out
+
+
+def _gx_expectation(e: dict) -> dict:
+    e = copy.deepcopy(e)
+    e["severity"] = "critical" if e["meta"]["severity"] == "error" else "warning"
+    return e
+
+
+class Validator:
+    """One GX file context (its Data Docs site under ``folder``) for a whole run."""
+
+    def __init__(self, folder: Path):
+        folder.mkdir(parents=True, exist_ok=True)
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)
+        self.context = gx.get_context(mode="file", context_root_dir=str(folder))
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        self.context.variables.save()
+        try:
+            source = self.context.data_sources.get("plantrack")
+        except KeyError:
+            source = self.context.data_sources.add_pandas(name="plantrack")
+        self.source = source
+
+    @property
+    def docs_index(self) -> Path:
+        return Path(self.context.root_directory) / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+    def _batch_definition(self, name: str):
+        try:
+            asset = self.source.get_asset(name)
+        except LookupError:
+            asset = self.source.add_dataframe_asset(name=name)
+        try:
+            return asset.get_batch_definition("whole")
+        except KeyError:
+            return asset.add_batch_definition_whole_dataframe("whole")
+
+    def validate(self, spec: dict, frame: pd.DataFrame) -> list[ExpectationOutcome]:
+        suite_spec = {k: v for k, v in spec.items() if k not in OUR_KEYS}
+        suite_spec["expectations"] = [_gx_expectation(e) for e in suite_spec["expectations"]]
+        suite = self.context.suites.add_or_update(gx.ExpectationSuite(**suite_spec))
+        definition = self.context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=spec["name"], data=self._batch_definition(spec["name"]), suite=suite))
+        checkpoint = self.context.checkpoints.add_or_update(gx.Checkpoint(
+            name=spec["name"], validation_definitions=[definition],
+            actions=[UpdateDataDocsAction(name="data_docs")],
+            result_format={"result_format": "SUMMARY", "partial_unexpected_count": 5}))
+        result = checkpoint.run(batch_parameters={"dataframe": frame})
+        outcomes = []
+        for suite_result in result.run_results.values():
+            for r in suite_result.results:
+                raised, message = _exception(r.exception_info)
+                res = r.result or {}
+                observed = res.get("observed_value")
+                outcomes.append(ExpectationOutcome(
+                    expectation=r.expectation_config.type,
+                    column=r.expectation_config.kwargs.get("column")
+                    or ",".join(r.expectation_config.kwargs.get("column_list", []) or []) or None,
+                    # a metric that raised is an error, whatever severity the expectation had
+                    severity="error" if raised else r.expectation_config.meta.get("severity", "error"),
+                    success=bool(r.success) and not raised,
+                    observed=None if observed is None else str(observed),
+                    unexpected=[_plain(v) for v in res.get("partial_unexpected_list", [])][:5],
+                    message=message))
+        return outcomes
+
+
+def _exception(info: dict | None) -> tuple[bool, str | None]:
+    """exception_info is flat, or keyed by metric id when a metric failed."""
+    info = info or {}
+    if "raised_exception" in info:
+        return bool(info["raised_exception"]), info.get("exception_message")
+    messages = [v.get("exception_message") for v in info.values()
+                if isinstance(v, dict) and v.get("raised_exception")]
+    return bool(messages), "; ".join(m for m in messages if m) or None
+
+
+def _plain(value):
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+
+
+def frame(con: duckdb.DuckDBPyConnection, spec: dict, new_files: list[int]) -> pd.DataFrame | None:
+    """The suite's DataFrame; None when it judges new deliveries and there are none."""
+    query = spec["query"]
+    if "{new_files}" in query:
+        if not new_files:
+            return None
+        query = query.replace("{new_files}", ", ".join(str(int(f)) for f in new_files))
+    return con.execute(query).df()
+
+
+def run_suite(con: duckdb.DuckDBPyConnection, validator: Validator, name: str, run_id: str,
+              new_files: list[int]) -> SuiteOutcome:
+    """Validate one suite and record its results in dq.check_results."""
+    spec = suites()[name]
+    outcome = SuiteOutcome(name, "/".join(spec["guards"]), spec.get("extracts", []), 0)
+    data = frame(con, spec, new_files)
+    if data is None:
+        outcome.skipped = "no new delivery in this run"
+        return outcome
+    outcome.rows = len(data)
+    outcome.outcomes = validator.validate(spec, data)
+    record(con, run_id, outcome)
+    return outcome
+
+
+def failing_now(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """Suites whose newest result still has a failed error expectation, with the findings.
+    A raw suite judges each night's new deliveries, so a bad delivery keeps blocking the marts
+    on later nights until a corrected delivery passes. Needs dq.check_results (DQ_DDL)."""
+    return con.execute("""
+        WITH latest AS (
+            SELECT * FROM dq.check_results
+            QUALIFY row_number() OVER (PARTITION BY suite, expectation, coalesce(column_name, '')
+                                       ORDER BY checked_at DESC) = 1)
+        SELECT suite, string_agg(expectation || coalesce('(' || column_name || ')', '')
+                                 || coalesce(' e.g. ' || left(unexpected, 120), ''), '; ')
+        FROM latest WHERE NOT success AND severity = 'error' GROUP BY suite ORDER BY suite""").fetchall()
+
+
+def record(con: duckdb.DuckDBPyConnection, run_id: str, outcome: SuiteOutcome) -> None:
+    con.execute(DQ_DDL)
+    now = dt.datetime.now()
+    con.executemany(
+        "INSERT INTO dq.check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[run_id, now, outcome.asset, outcome.suite, o.expectation, o.column, o.severity, o.success,
+          o.observed, json.dumps(o.unexpected, ensure_ascii=False, default=str), o.message,
+          outcome.extracts, outcome.rows] for o in outcome.outcomes])
