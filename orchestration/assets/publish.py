@@ -60,6 +60,23 @@ def publish_marts(warehouse: Path, exports: Path, run_id: str, data_quality: str
     return manifest
 
 
+def _data_quality(warehouse: Path) -> str:
+    """One line for the manifest: the newest verdict of every suite (the marts are only
+    published when no critical check fails)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.execute("""
+            WITH latest AS (SELECT * FROM dq.check_results
+                QUALIFY row_number() OVER (PARTITION BY suite, expectation, coalesce(column_name, '')
+                                           ORDER BY checked_at DESC) = 1)
+            SELECT suite FROM latest GROUP BY suite HAVING bool_or(NOT success)""").fetchall()
+    finally:
+        con.close()
+    warned = sorted(r[0] for r in rows)
+    return ("dbt tests and critical checks passed; "
+            + (f"warnings: {', '.join(warned)}" if warned else "no warnings"))
+
+
 @dg.asset(
     key=["exports", "parquet"],
     deps=[dg.AssetKey(["marts", m]) for m in MARTS],
@@ -72,7 +89,7 @@ def publish_marts(warehouse: Path, exports: Path, run_id: str, data_quality: str
 )
 def parquet_exports(context: dg.AssetExecutionContext, settings: PlantrackSettings) -> dg.MaterializeResult:
     manifest = publish_marts(Path(settings.warehouse), Path(settings.exports), context.run.run_id,
-                             data_quality="dbt tests passed")
+                             data_quality=_data_quality(Path(settings.warehouse)))
     return dg.MaterializeResult(metadata={
         "folder": dg.MetadataValue.path(str(Path(settings.exports).resolve())),
         **{f"rows_{name}": t["rows"] for name, t in manifest["tables"].items()}})

@@ -1,0 +1,138 @@
+"""Each consistency check passes on good figures and fails on a crafted bad variant.
+
+The dbt quality models compute the differences (their maths has dbt unit tests); the Great
+Expectations suites bound them. Here the quality tables are written directly, good and bad."""
+
+import duckdb
+import pytest
+
+from expectations.run import Validator, run_suite, suites
+
+
+@pytest.fixture
+def validator(tmp_path):
+    return Validator(tmp_path / "gx")
+
+
+@pytest.fixture
+def con():
+    c = duckdb.connect()
+    c.execute("CREATE SCHEMA quality; CREATE SCHEMA intermediate; CREATE SCHEMA raw")
+    yield c
+    c.close()
+
+
+def city_sums(con, city_sum):
+    con.execute("""CREATE OR REPLACE TABLE quality.quality_city_sums AS
+        SELECT 'energy_total' AS indicator, '2014' AS period, 100.0 AS province_value, ? AS city_sum,
+               14 AS cities_reporting, ? - 100.0 AS gap, (? - 100.0) / 100 AS relative_gap, 0.02 AS tolerance,
+               abs((? - 100.0) / 100) <= 0.02 AS within_tolerance""", [city_sum] * 4)
+
+
+def test_city_sums_within_tolerance_pass(con, validator):
+    city_sums(con, 100.5)
+    assert run_suite(con, validator, "reconciliation_city_sums", "t", []).verdict == "passed"
+
+
+def test_city_sums_off_fail_and_report_both_figures(con, validator):
+    city_sums(con, 104.0)
+    outcome = run_suite(con, validator, "reconciliation_city_sums", "t", [])
+    assert outcome.verdict == "failed"
+    assert outcome.failed("error")[0].unexpected == [
+        "energy_total 2014: cities 104.00 vs province 100.00 (+4.00%, tolerance ±2.0%)"]
+    # and it is recorded, with the size of the gap
+    assert con.execute("SELECT count(*) FROM dq.check_results WHERE NOT success AND severity = 'error'").fetchall() == [(1,)]
+
+
+def test_city_sums_gap_within_tolerance_but_above_one_percent_warns(con, validator):
+    city_sums(con, 101.5)
+    outcome = run_suite(con, validator, "reconciliation_city_sums", "t", [])
+    assert outcome.verdict == "warning" and outcome.failed("warning")[0].column == "relative_gap"
+
+
+def published(con, published_cut):
+    con.execute("""CREATE OR REPLACE TABLE quality.quality_published_cut AS
+        SELECT '210000' AS region_code, '2014' AS period, ? AS published_cut, 3.9638 AS recomputed_cut,
+               ? - 3.9638 AS difference_pp, 0.1 AS tolerance_pp, abs(? - 3.9638) <= 0.1 AS within_tolerance""",
+                [published_cut] * 3)
+
+
+@pytest.mark.parametrize("value, verdict", [(3.96, "passed"), (3.8639, "passed"), (3.86, "failed"), (4.2, "failed")])
+def test_published_cut_within_a_tenth_of_a_point(con, validator, value, verdict):
+    published(con, value)
+    assert run_suite(con, validator, "reconciliation_published_cut", "t", []).verdict == verdict
+
+
+def completeness(con, delivered):
+    con.execute("""CREATE OR REPLACE TABLE quality.quality_completeness AS
+        SELECT 'env_pollutant_totals' AS extract, '2013' AS period, ? AS cities_delivered,
+               CASE WHEN ? < 14 THEN ['鞍山市'] END AS missing_cities""", [delivered, delivered])
+
+
+def test_a_missing_city_is_a_warning(con, validator):
+    completeness(con, 14)
+    assert run_suite(con, validator, "completeness", "t", []).verdict == "passed"
+    completeness(con, 13)
+    outcome = run_suite(con, validator, "completeness", "t", [])
+    assert outcome.verdict == "warning"
+    assert outcome.failed("warning")[0].unexpected == ["env_pollutant_totals 2013: missing 鞍山市"]
+
+
+def moves(con, value):
+    con.execute("""CREATE OR REPLACE TABLE quality.quality_yoy_moves AS
+        SELECT '210800' AS region_code, 'energy_total' AS indicator, 2014 AS year, 1000.0 AS previous_value,
+               ? AS value, ? / 1000.0 - 1 AS relative_change, 0.15 AS tolerance,
+               abs(? / 1000.0 - 1) <= 0.15 AS within_tolerance""", [value] * 3)
+
+
+def test_a_year_on_year_jump_is_a_warning(con, validator):
+    moves(con, 1100.0)
+    assert run_suite(con, validator, "indicator_moves", "t", []).verdict == "passed"
+    moves(con, 1300.0)
+    outcome = run_suite(con, validator, "indicator_moves", "t", [])
+    assert outcome.verdict == "warning"
+    assert outcome.failed("warning")[0].unexpected == ["210800 energy_total 2014: +30.0% (bound ±15%)"]
+
+
+def monitoring(con, rows):
+    con.execute("CREATE OR REPLACE TABLE quality.quality_monitoring_hours (outlet_id VARCHAR, month DATE, "
+                "hours_with_records BIGINT, valid_hours BIGINT, hours_enabled BIGINT, unknown_outlet BOOLEAN, coverage DOUBLE)")
+    con.executemany("INSERT INTO quality.quality_monitoring_hours VALUES (?, DATE '2015-03-01', ?, ?, ?, ?, ?)",
+                    [[o, h, h, e, u, h / e] for o, h, e, u in rows])
+
+
+def test_monitoring_hours(con, validator):
+    monitoring(con, [("MO1", 700, 744, False), ("MO2", 720, 744, False)])
+    assert run_suite(con, validator, "reconciliation_monitoring_hours", "t", []).verdict == "passed"
+    # missing hours: half the month never arrived → warning
+    monitoring(con, [("MO1", 372, 744, False), ("MO2", 720, 744, False)])
+    assert run_suite(con, validator, "reconciliation_monitoring_hours", "t", []).verdict == "warning"
+    # more hours with records than hours enabled, or an outlet the register does not know → error
+    monitoring(con, [("MO1", 760, 744, False)])
+    assert run_suite(con, validator, "reconciliation_monitoring_hours", "t", []).verdict == "failed"
+    monitoring(con, [("MO9", 700, 744, True)])
+    assert run_suite(con, validator, "reconciliation_monitoring_hours", "t", []).verdict == "failed"
+
+
+def test_an_expectation_that_raises_is_a_failure(con, validator):
+    """A metric that cannot be computed (here: the column is gone) is an error, never a pass."""
+    con.execute("CREATE TABLE quality.quality_fuels_vs_total AS SELECT '210000' AS region_code, 0.9 AS share")
+    outcome = run_suite(con, validator, "reconciliation_fuels_vs_total", "t", [])
+    assert outcome.verdict == "failed"
+    assert all(o.message and "fossil_share" in o.message for o in outcome.failed("error"))
+    # the warning-level expectation on the missing column counts as an error too
+    assert {o.severity for o in outcome.outcomes} == {"error"}
+
+
+def test_raw_suite_judges_only_this_runs_deliveries(con, validator):
+    con.execute("CREATE TABLE raw.transport_yellow_label_stock AS SELECT * FROM (VALUES "
+                "(1, 2, '210100', DATE '2013-12-31', 5000), (2, 2, '210100', DATE '2013-12-31', -7)) "
+                "t(_file_id, _row, region_code, stock_date, stock)")
+    assert run_suite(con, validator, "raw_transport_yellow_label_stock", "t", []).skipped
+    assert run_suite(con, validator, "raw_transport_yellow_label_stock", "t", [1]).verdict == "passed"
+    assert run_suite(con, validator, "raw_transport_yellow_label_stock", "t", [2]).verdict == "failed"
+
+
+def test_every_suite_is_valid_and_names_its_asset():
+    for name, spec in suites().items():
+        assert spec["guards"][0] in ("raw", "intermediate") and spec["expectations"], name
