@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from .resources import PROJECT_ROOT, PlantrackSettings
+from .resources import PROJECT_ROOT, PlantrackSettings, build_lock
 
 EXIT_OK, EXIT_REJECTED, EXIT_CHECKS, EXIT_FAILED = 0, 1, 2, 3
 
@@ -39,31 +39,22 @@ def cmd_run(args) -> int:
     _dagster_home()
     import dagster as dg
 
-    from expectations.run import suites
-
-    from .assets.checks import data_docs_folder
     from .definitions import build_definitions
-    from .summary import RunSummary
+    from .summary import summarize_run
 
     settings = PlantrackSettings.from_env(landing=args.landing, warehouse=args.warehouse,
                                           exports=args.exports, as_of=args.as_of)
     job = build_definitions(settings).resolve_job_def("nightly")
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance, raise_on_error=False, tags={"plantrack/trigger": "cli"},
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
-    # a blocking check that fails with ERROR fails its own step: that is a data finding
-    # (exit 2, from dq.check_results), not a crash
-    check_steps = {f"{'__'.join(spec['guards'])}_{name}" for name, spec in suites().items()}
-    check_steps.add("dbt_marts")  # refuses to build while a blocking check fails (exit 2)
-    failed_steps = [e.step_key for e in result.all_events
-                    if e.is_step_failure and e.step_key not in check_steps]
-    skipped_steps = [e.step_key for e in result.all_events if e.is_step_skipped]
-    published = any(e.is_step_success and e.step_key == "exports__parquet" for e in result.all_events)
-    summary = RunSummary.collect(Path(settings.warehouse), result.run_id, failed_steps, skipped_steps,
-                                 marts_rebuilt=published,
-                                 data_docs=data_docs_folder(settings) / "uncommitted" / "data_docs" / "local_site" / "index.html")
-    summary.print()
+    with build_lock(settings.working_path, log=print):  # the job's resource re-enters it
+        with dg.DagsterInstance.get() as instance:
+            result = job.execute_in_process(
+                instance=instance, raise_on_error=False, tags={"plantrack/trigger": "cli"},
+                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+            summary = summarize_run(instance, result.run_id, settings)
+            summary.print()
+            summary.store(settings.working_path, trigger="cli")
+            instance.add_run_tags(result.run_id, {"plantrack/exit_code": str(summary.exit_code),
+                                                  "plantrack/summary": summary.one_line()})
     return summary.exit_code
 
 

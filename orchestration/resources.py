@@ -1,14 +1,58 @@
 """Where the warehouse's files are: landing, warehouse, exports. One resource, so that the job
-the schedule runs and the job `plantrack run` runs read the same settings."""
+the schedule runs and the job `plantrack run` runs read the same settings.
+
+Two warehouse files. Analysts keep DuckDB sessions open all day on the *published* file
+(``warehouse``), and a read-only session is enough to stop any writer from opening it. So the
+build writes a *working* file beside it (``<name>.build.duckdb``, never opened by analysts) and
+the last step publishes it by copying it aside and renaming it over the published file: an
+atomic swap. A session that was open keeps reading the version it opened; the next one sees the
+new build. One build at a time holds the working file's lock (``<working>.lock``); another one
+waits for it instead of failing on DuckDB's lock."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+from pydantic import PrivateAttr
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+_held: dict[str, tuple[object, int]] = {}  # lock file → (open file, depth): re-entrant per process
+
+
+@contextmanager
+def build_lock(working: Path, log=None):
+    """Hold the build lock of a working file: wait while another process builds into it."""
+    key = str(working.resolve())
+    if key in _held:
+        handle, depth = _held[key]
+        _held[key] = (handle, depth + 1)
+    else:
+        working.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(working.with_name(working.name + ".lock"), "w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if log:
+                log("another build holds the warehouse: waiting for it to finish")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        _held[key] = (handle, 1)
+    try:
+        yield
+    finally:
+        handle, depth = _held[key]
+        if depth > 1:
+            _held[key] = (handle, depth - 1)
+        else:
+            del _held[key]
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
 
 
 def default_path(env: str, fallback: str) -> str:
@@ -23,6 +67,7 @@ class PlantrackSettings(dg.ConfigurableResource):
     warehouse: str
     exports: str
     as_of: str = ""
+    _lock: object = PrivateAttr(default=None)
 
     @classmethod
     def from_env(cls, **overrides) -> "PlantrackSettings":
@@ -37,5 +82,31 @@ class PlantrackSettings(dg.ConfigurableResource):
         return Path(self.landing)
 
     @property
-    def warehouse_path(self) -> Path:
+    def published_path(self) -> Path:
+        """The file analysts open (read-only)."""
         return Path(self.warehouse)
+
+    @property
+    def working_path(self) -> Path:
+        """The file the build writes."""
+        published = self.published_path
+        return published.with_name(published.stem + ".build" + published.suffix)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """For the whole run: wait for any other build, then hold the working file."""
+        self._lock = build_lock(self.working_path, log=context.log.info if context.log else None)
+        self._lock.__enter__()
+        if not self.working_path.exists() and self.published_path.exists():
+            shutil.copyfile(self.published_path, self.working_path)  # carry on from what was published
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._lock is not None:
+            self._lock.__exit__(None, None, None)
+            self._lock = None
+
+    def publish_warehouse(self) -> None:
+        """Copy the working file aside, then rename it over the published file (atomic)."""
+        published = self.published_path
+        staged = published.with_name(published.name + ".publishing")
+        shutil.copyfile(self.working_path, staged)
+        os.replace(staged, published)

@@ -4,6 +4,7 @@ warehouse holds, not what the code believes it did."""
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +82,34 @@ class RunSummary:
             return EXIT_REJECTED
         return EXIT_OK
 
+    def one_line(self) -> str:
+        rows = sum(r[4] for r in self.per_extract)
+        return (f"exit {self.exit_code}: {sum(r[1] for r in self.per_extract)} files loaded, "
+                f"{len(self.rejected)} rejected, {rows:,} rows, "
+                f"{sum(r[5] for r in self.per_extract)} rows quarantined; checks "
+                f"{sum(1 for c in self.checks if c[1] == 'failed') + len(self.still_failing)} failed, "
+                f"{sum(1 for c in self.checks if c[1] == 'warning')} warned; "
+                f"marts {'rebuilt' if self.marts_rebuilt else 'not rebuilt'}")
+
+    def store(self, working: Path, trigger: str) -> None:
+        """One row in meta.runs (of the working file: analysts see it once it is published)."""
+        con = duckdb.connect(str(working))
+        try:
+            con.execute("""CREATE TABLE IF NOT EXISTS meta.runs (
+                run_id VARCHAR, finished_at TIMESTAMP, trigger VARCHAR, exit_code INTEGER,
+                files_loaded INTEGER, files_rejected INTEGER, rows_loaded BIGINT, rows_quarantined BIGINT,
+                checks_failed VARCHAR[], checks_warned VARCHAR[], failed_steps VARCHAR[],
+                marts_rebuilt BOOLEAN, rejected JSON, summary VARCHAR)""")
+            con.execute("INSERT INTO meta.runs VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                self.run_id, trigger, self.exit_code, sum(r[1] for r in self.per_extract), len(self.rejected),
+                sum(r[4] for r in self.per_extract), sum(r[5] for r in self.per_extract),
+                [c[0] for c in self.checks if c[1] == "failed"] + [f[0] for f in self.still_failing],
+                [c[0] for c in self.checks if c[1] == "warning"], self.failed_steps, self.marts_rebuilt,
+                json.dumps([{"path": p, "error": e} for p, e in self.rejected], ensure_ascii=False),
+                self.one_line()])
+        finally:
+            con.close()
+
     def print(self, console: Console | None = None) -> None:
         console = console or Console(width=None if sys.stdout.isatty() else 140)
         names = {c.extract: c.name_zh for c in contracts().values()}
@@ -123,3 +152,26 @@ class RunSummary:
         verdict = {0: "[green]OK[/green]", 1: "[red]files rejected[/red]", 2: "[red]blocking check failed[/red]",
                    3: "[red]run failed[/red]"}.get(self.exit_code, "")
         console.print(f"exit {self.exit_code}: {verdict}  (details: meta.files, meta.quarantine)")
+
+
+def summarize_run(instance, run_id: str, settings: PlantrackSettings):
+    """The run's summary from its event log and the warehouse (shared with the run sensor)."""
+    from dagster import DagsterEventType
+
+    from expectations.run import suites
+
+    from .assets.checks import data_docs_folder
+
+    events = [r.dagster_event for r in instance.all_logs(run_id) if r.dagster_event]
+    # a blocking check that fails with ERROR fails its own step, and the marts refuse to build
+    # while one fails: those are data findings (exit 2, from dq.check_results), not crashes
+    check_steps = {f"{'__'.join(spec['guards'])}_{name}" for name, spec in suites().items()}
+    check_steps.add("dbt_marts")
+    failed = [e.step_key for e in events if e.event_type == DagsterEventType.STEP_FAILURE
+              and e.step_key not in check_steps]
+    skipped = [e.step_key for e in events if e.event_type == DagsterEventType.STEP_SKIPPED]
+    published = any(e.event_type == DagsterEventType.STEP_SUCCESS and e.step_key == "warehouse__published"
+                    for e in events)
+    return RunSummary.collect(
+        settings.working_path, run_id, failed, skipped, marts_rebuilt=published,
+        data_docs=data_docs_folder(settings) / "uncommitted" / "data_docs" / "local_site" / "index.html")

@@ -26,7 +26,7 @@ def suite_check(name: str, spec: dict) -> dg.AssetChecksDefinition:
                     description=spec.get("description", ""), pool="duckdb_writer")
     def _check(context: dg.AssetCheckExecutionContext, settings: PlantrackSettings) -> dg.AssetCheckResult:
         run_id = context.run.run_id
-        con = duckdb.connect(settings.warehouse)
+        con = duckdb.connect(str(settings.working_path))
         try:
             new_files = []
             if "{new_files}" in spec["query"]:

@@ -61,7 +61,7 @@ MARTS_SELECTION = "int_target_measurements path:models/marts"
 
 def _build(context, dbt: DbtCliResource, settings: PlantrackSettings):
     # dbt runs in a subprocess: it finds the warehouse through the profile's env_var
-    os.environ["PLANTRACK_WAREHOUSE"] = str(Path(settings.warehouse).resolve())
+    os.environ["PLANTRACK_WAREHOUSE"] = str(settings.working_path.resolve())
     yield from dbt.cli(["build", "--vars", json.dumps({"as_of": settings.as_of})], context=context).stream()
 
 
@@ -74,7 +74,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings:
 @dbt_assets(manifest=project.manifest_path, project=project, name="dbt_marts",
             select=MARTS_SELECTION, dagster_dbt_translator=PlantrackTranslator(), pool="duckdb_writer")
 def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: PlantrackSettings):
-    con = duckdb.connect(settings.warehouse)
+    con = duckdb.connect(str(settings.working_path))
     try:
         con.execute(DQ_DDL)  # the marts read dq.check_results, even before any check has run
         blocking = failing_now(con)

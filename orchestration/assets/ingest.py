@@ -34,7 +34,7 @@ def ingest_asset(contract: Contract) -> dg.AssetsDefinition:
         tags={"office": contract.office},
     )
     def _ingest(context: dg.AssetExecutionContext, settings: PlantrackSettings) -> dg.MaterializeResult:
-        con = connect(settings.warehouse_path)
+        con = connect(settings.working_path)
         try:
             outcome = ingest_extract(con, contract, settings.landing_path, context.run.run_id,
                                      log=context.log.info)

@@ -88,8 +88,26 @@ def _data_quality(warehouse: Path) -> str:
     pool="duckdb_writer",
 )
 def parquet_exports(context: dg.AssetExecutionContext, settings: PlantrackSettings) -> dg.MaterializeResult:
-    manifest = publish_marts(Path(settings.warehouse), Path(settings.exports), context.run.run_id,
-                             data_quality=_data_quality(Path(settings.warehouse)))
+    manifest = publish_marts(settings.working_path, Path(settings.exports), context.run.run_id,
+                             data_quality=_data_quality(settings.working_path))
     return dg.MaterializeResult(metadata={
         "folder": dg.MetadataValue.path(str(Path(settings.exports).resolve())),
         **{f"rows_{name}": t["rows"] for name, t in manifest["tables"].items()}})
+
+
+@dg.asset(
+    key=["warehouse", "published"],
+    deps=[dg.AssetKey(["exports", "parquet"])],
+    group_name="publish",
+    kinds={"duckdb"},
+    owners=["team:plan-office"],
+    description="The analysts' warehouse file: the working file of the build, swapped in atomically "
+                "(copied aside, then renamed over the published file). Sessions open on the old "
+                "file keep reading it; new sessions see the new build.",
+    pool="duckdb_writer",
+)
+def published_warehouse(context: dg.AssetExecutionContext, settings: PlantrackSettings) -> dg.MaterializeResult:
+    settings.publish_warehouse()
+    return dg.MaterializeResult(metadata={
+        "file": dg.MetadataValue.path(str(settings.published_path.resolve())),
+        "bytes": settings.published_path.stat().st_size})

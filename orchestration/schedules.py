@@ -1,0 +1,84 @@
+"""When the nightly job runs: at 02:00 Beijing time, and whenever new files land.
+
+The sensor's cursor is a fingerprint of the landing folder (every file's path, size and
+modification time): a new or changed file requests one run; an unchanged folder requests none.
+Files an office is still writing settle first: the fingerprint only counts files untouched for
+a minute, so a half-copied file does not trigger a run of its own."""
+
+import hashlib
+import time
+
+import dagster as dg
+
+from .resources import PlantrackSettings
+
+SETTLE_SECONDS = 60
+
+nightly_schedule_cron = "0 2 * * *"
+
+
+def landing_fingerprint(settings: PlantrackSettings, now: float | None = None) -> tuple[str, int]:
+    """(fingerprint, number of files) of the settled files under the landing folder."""
+    now = time.time() if now is None else now
+    landing = settings.landing_path
+    entries = []
+    if landing.is_dir():
+        for path in sorted(landing.rglob("*")):
+            if path.is_file() and not path.name.startswith((".", "~$")):
+                stat = path.stat()
+                if now - stat.st_mtime >= SETTLE_SECONDS:
+                    entries.append(f"{path.relative_to(landing)}|{stat.st_size}|{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(entries).encode()).hexdigest(), len(entries)
+
+
+def build_schedule(job) -> dg.ScheduleDefinition:
+    return dg.ScheduleDefinition(
+        name="nightly_0200_beijing", job=job, cron_schedule=nightly_schedule_cron,
+        execution_timezone="Asia/Shanghai", default_status=dg.DefaultScheduleStatus.RUNNING,
+        description="The nightly build at 02:00 Asia/Shanghai.")
+
+
+def build_landing_sensor(job) -> dg.SensorDefinition:
+    @dg.sensor(name="landing_folder", job=job, minimum_interval_seconds=120,
+               default_status=dg.DefaultSensorStatus.RUNNING,
+               description="Requests a run when files are added to or changed in the landing folder.")
+    def landing_folder(context: dg.SensorEvaluationContext, settings: PlantrackSettings):
+        fingerprint, files = landing_fingerprint(settings)
+        if fingerprint == context.cursor:
+            return dg.SkipReason(f"no change in the landing folder ({files} files)")
+        context.update_cursor(fingerprint)
+        return dg.RunRequest(run_key=fingerprint, tags={"plantrack/trigger": "landing_sensor"})
+
+    return landing_folder
+
+
+def build_run_summary_sensor(job) -> dg.SensorDefinition:
+    """Runs the schedule or the landing sensor started: store their summary in meta.runs and
+    attach it to the run in the UI (plantrack run does this itself)."""
+
+    @dg.run_status_sensor(name="run_summary", monitored_jobs=[job], run_status=dg.DagsterRunStatus.SUCCESS,
+                          default_status=dg.DefaultSensorStatus.RUNNING)
+    def on_success(context: dg.RunStatusSensorContext, settings: PlantrackSettings):
+        _summarize(context, settings)
+
+    @dg.run_failure_sensor(name="run_failure_summary", monitored_jobs=[job],
+                           default_status=dg.DefaultSensorStatus.RUNNING)
+    def on_failure(context: dg.RunFailureSensorContext, settings: PlantrackSettings):
+        _summarize(context, settings)
+
+    return [on_success, on_failure]
+
+
+def _summarize(context, settings: PlantrackSettings) -> None:
+    from .resources import build_lock
+    from .summary import summarize_run
+
+    run = context.dagster_run
+    if run.tags.get("plantrack/trigger") == "cli":
+        return
+    with build_lock(settings.working_path):
+        summary = summarize_run(context.instance, run.run_id, settings)
+        summary.store(settings.working_path, trigger=run.tags.get("plantrack/trigger", "dagster"))
+    context.instance.add_run_tags(run.run_id, {"plantrack/exit_code": str(summary.exit_code),
+                                               "plantrack/summary": summary.one_line()})
+    context.log.info(summary.one_line())

@@ -1,0 +1,114 @@
+"""Unattended nightly operation: the schedule, the landing sensor, two builds at once, and an
+analyst's read-only session open on the published warehouse during a build."""
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import dagster as dg
+from dagster._utils.schedules import cron_string_iterator
+import duckdb
+
+from orchestration.definitions import build_definitions
+from orchestration.resources import PROJECT_ROOT, PlantrackSettings
+from orchestration.schedules import SETTLE_SECONDS
+
+
+def settings_for(tmp: Path) -> PlantrackSettings:
+    return PlantrackSettings(landing=str(tmp / "landing"), warehouse=str(tmp / "warehouse.duckdb"),
+                             exports=str(tmp / "exports"))
+
+
+def test_the_schedule_runs_the_nightly_job_at_two_in_beijing(tmp_path):
+    defs = build_definitions(settings_for(tmp_path))
+    schedule = defs.get_schedule_def("nightly_0200_beijing")
+    assert (schedule.cron_schedule, schedule.execution_timezone, schedule.job_name) == \
+        ("0 2 * * *", "Asia/Shanghai", "nightly")
+    after = dt.datetime(2026, 11, 24, 3, 0, tzinfo=dt.timezone.utc)  # 11:00 in Beijing
+    ticks = cron_string_iterator(after.timestamp(), schedule.cron_schedule, schedule.execution_timezone)
+    assert next(ticks).isoformat() == "2026-11-25T02:00:00+08:00"
+    with dg.build_schedule_context(scheduled_execution_time=after) as context:
+        assert len(list(schedule.evaluate_tick(context).run_requests)) == 1
+
+
+def test_the_landing_sensor_requests_a_run_only_when_files_change(tmp_path):
+    settings = settings_for(tmp_path)
+    sensor = build_definitions(settings).get_sensor_def("landing_folder")
+
+    def tick(cursor):
+        with dg.build_sensor_context(cursor=cursor, resources={"settings": settings}) as context:
+            result = sensor.evaluate_tick(context)
+            return list(result.run_requests or []), result.cursor
+
+    settled = time.time() - 2 * SETTLE_SECONDS
+    folder = tmp_path / "landing" / "env_pollutant_totals"
+    folder.mkdir(parents=True)
+    first = folder / "2014.csv"
+    first.write_text("年份,地区\n")
+    os.utime(first, (settled, settled))
+    requests, cursor = tick(None)
+    assert len(requests) == 1                       # new files → one run request
+    assert tick(cursor)[0] == []                    # no change → none
+    second = folder / "2015.csv"
+    second.write_text("年份,地区\n")                 # still being written (just modified): wait
+    assert tick(cursor)[0] == []
+    os.utime(second, (settled, settled))            # settled → one more run
+    requests, cursor2 = tick(cursor)
+    assert len(requests) == 1 and cursor2 != cursor
+    assert requests[0].run_key == cursor2
+
+
+READER = textwrap.dedent("""
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1], read_only=True)
+    before = con.execute("SELECT count(*) FROM meta.files").fetchall()[0][0]
+    print("open", flush=True)
+    time.sleep(float(sys.argv[2]))
+    after = con.execute("SELECT count(*) FROM meta.files").fetchall()[0][0]
+    print(before, after, flush=True)
+""")
+
+
+def test_two_builds_at_once_while_an_analyst_holds_the_warehouse_open(clean_run, tmp_path):
+    source, _, _ = clean_run
+    for name in ("landing", "warehouse.duckdb"):
+        (shutil.copytree if (source / name).is_dir() else shutil.copy)(source / name, tmp_path / name)
+    published = tmp_path / "warehouse.duckdb"
+    # the environment office re-sends Shenyang's 2015 figures (same values, a new file)
+    con = duckdb.connect(str(published), read_only=True)
+    figures = con.execute("""SELECT cod, nh3n, so2, nox FROM raw.env_pollutant_totals
+        WHERE region_code = '210100' AND year = 2015 ORDER BY _file_id DESC LIMIT 1""").fetchall()[0]
+    con.close()
+    (tmp_path / "landing" / "env_pollutant_totals" / "2015_补报.csv").write_text(
+        "年份,地区,化学需氧量(吨),氨氮(吨),二氧化硫(吨),氮氧化物(吨)\n2015,沈阳市,"
+        + ",".join(repr(v) for v in figures) + "\n", encoding="utf-8")
+
+    # an analyst's session, open on the published file for the whole build
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(published), "90"],
+                              stdout=subprocess.PIPE, text=True)
+    assert reader.stdout.readline().strip() == "open"
+    # ... and two builds started at once against the same warehouse
+    env = {**os.environ, "PLANTRACK_DAGSTER_STORAGE": str(tmp_path / "dagster")}
+    command = [sys.executable, "-m", "orchestration.cli", "run", "--landing", str(tmp_path / "landing"),
+               "--warehouse", str(published), "--exports", str(tmp_path / "exports")]
+    builds = [subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    outputs = [b.communicate(timeout=600)[0] for b in builds]
+    assert [b.returncode for b in builds] == [0, 0], outputs
+    assert not any("Could not set lock" in o or "Conflicting lock" in o for o in outputs)
+    assert any("waiting for it to finish" in o for o in outputs)  # the second one queued
+
+    con = duckdb.connect(str(published), read_only=True)
+    try:  # the new delivery is in the published warehouse; it was loaded once
+        assert con.execute("SELECT count(*) FROM meta.files WHERE path LIKE '%2015_补报.csv'").fetchall() == [(1,)]
+        assert con.execute("SELECT count(*) FROM meta.runs").fetchall()[0][0] >= 1
+    finally:
+        con.close()
+    # the analyst's session was never interrupted and still reads the version it opened
+    before, after = reader.communicate(timeout=120)[0].split()
+    assert reader.returncode == 0 and before == after
