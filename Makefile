@@ -35,9 +35,11 @@ run: install
 test: install
 	$(VENV)/bin/pytest
 
-## Benchmarks: monitoring-feed ingest rate against a bare DuckDB read_csv (20M rows).
+## Benchmarks: monitoring-feed ingest rate against a bare DuckDB read_csv (20M rows); the
+## nightly run with one new day of data against the full build.
 bench: install
 	$(VENV)/bin/python -m tests.bench.bench_ingest
+	$(VENV)/bin/python -m tests.bench.bench_nightly
 
 ## The Dagster UI on the project's instance (dagster.yaml).
 dev: install

@@ -30,7 +30,7 @@ def cmd_sample(args) -> int:
     from sources.sample.generate import generate
 
     landing = Path(args.landing)
-    files = generate(landing, seed=args.seed, faults=args.faults)
+    files = generate(landing, seed=args.seed, faults=args.faults, outlets=args.outlets)
     print(f"wrote {len(files)} files under {landing}" + (" (with faults)" if args.faults else ""))
     return EXIT_OK
 
@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("sample", help="write a deterministic set of synthetic deliveries")
     p.add_argument("--landing", default=os.environ.get("PLANTRACK_LANDING", "data/landing"))
     p.add_argument("--seed", type=int, default=2014)
+    p.add_argument("--outlets", type=int, default=24, help="monitoring outlets (more: a larger hourly feed)")
     p.add_argument("--faults", action="store_true",
                    help="add a rejected file of each kind, a duplicate delivery and a revision")
     p.set_defaults(func=cmd_sample)
