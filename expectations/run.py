@@ -30,7 +30,6 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 import duckdb  # noqa: E402
 import great_expectations as gx  # noqa: E402
 import pandas as pd  # noqa: E402
-from great_expectations.checkpoint import UpdateDataDocsAction  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration  # noqa: E402
 
@@ -149,13 +148,12 @@ class Validator:
         suite = self.context.suites.add_or_update(gx.ExpectationSuite(**suite_spec))
         definition = self.context.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=spec["name"], data=self._batch_definition(spec["name"]), suite=suite))
-        checkpoint = self.context.checkpoints.add_or_update(gx.Checkpoint(
-            name=spec["name"], validation_definitions=[definition],
-            actions=[UpdateDataDocsAction(name="data_docs")],
-            result_format={"result_format": "SUMMARY", "partial_unexpected_count": 5}))
-        result = checkpoint.run(batch_parameters={"dataframe": frame})
+        # the result is stored in the context; the Data Docs site is rebuilt once per run
+        # (build_docs), not after every suite
+        suite_result = definition.run(batch_parameters={"dataframe": frame},
+                                      result_format={"result_format": "SUMMARY", "partial_unexpected_count": 5})
         outcomes = []
-        for suite_result in result.run_results.values():
+        for suite_result in [suite_result]:
             for r in suite_result.results:
                 raised, message = _exception(r.exception_info)
                 res = r.result or {}
@@ -171,6 +169,21 @@ class Validator:
                     unexpected=[_plain(v) for v in res.get("partial_unexpected_list", [])][:5],
                     message=message))
         return outcomes
+
+
+def build_docs(folder: Path, keep_days: int = 30) -> Path:
+    """Rebuild the Data Docs site from the stored results of the last ``keep_days`` days (older
+    ones are removed: the site would otherwise grow, and take longer to build, every night).
+    dq.check_results keeps the whole history."""
+    cutoff = dt.datetime.now().timestamp() - keep_days * 86400
+    validations = folder / "uncommitted" / "validations"
+    if validations.is_dir():
+        for result in validations.rglob("*.json"):
+            if result.stat().st_mtime < cutoff:
+                result.unlink()
+    validator = Validator(folder)
+    validator.context.build_data_docs()
+    return validator.docs_index
 
 
 def _exception(info: dict | None) -> tuple[bool, str | None]:

@@ -172,6 +172,8 @@ def summarize_run(instance, run_id: str, settings: PlantrackSettings):
     skipped = [e.step_key for e in events if e.event_type == DagsterEventType.STEP_SKIPPED]
     published = any(e.event_type == DagsterEventType.STEP_SUCCESS and e.step_key == "warehouse__published"
                     for e in events)
-    return RunSummary.collect(
-        settings.working_path, run_id, failed, skipped, marts_rebuilt=published,
-        data_docs=data_docs_folder(settings) / "uncommitted" / "data_docs" / "local_site" / "index.html")
+    from expectations.run import build_docs
+
+    docs = build_docs(data_docs_folder(settings)) if data_docs_folder(settings).exists() else None
+    return RunSummary.collect(settings.working_path, run_id, failed, skipped, marts_rebuilt=published,
+                              data_docs=docs)

@@ -1,4 +1,5 @@
-"""Great Expectations suites as Dagster asset checks, each on the asset it guards.
+"""Great Expectations suites as Dagster asset checks, each on the asset it guards (the Data Docs
+site is rebuilt once at the end of the run, with the run summary).
 
 A failed ``error`` expectation makes the check fail with ERROR severity; the checks are
 blocking, so what is downstream of the guarded asset does not run: a bad delivery stops the dbt
