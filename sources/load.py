@@ -128,13 +128,14 @@ def ingest_extract(con: duckdb.DuckDBPyConnection, contract: Contract, landing: 
     """Load every file of one extract that the warehouse has not seen."""
     outcome = ExtractOutcome(contract.extract)
     files = _delivered_files(landing / contract.extract)
-    known = {(r[0], r[1], r[2]) for r in con.execute(
-        "SELECT path, size_bytes, epoch_ms(received_at) FROM meta.files WHERE extract = ?",
+    # received_at is the file's local modification time: compare it the way it was made
+    known = {(path, size, round(received.timestamp() * 1000)) for path, size, received in con.execute(
+        "SELECT path, size_bytes, received_at FROM meta.files WHERE extract = ?",
         [contract.extract]).fetchall()}
     for i, path in enumerate(files, 1):
         rel = str(path.relative_to(landing))
         stat = path.stat()
-        received_ms = int(stat.st_mtime * 1000)
+        received_ms = round(dt.datetime.fromtimestamp(stat.st_mtime).timestamp() * 1000)
         if (rel, stat.st_size, received_ms) in known:
             continue  # seen on an earlier run, unchanged: not even hashed again
         log(f"{contract.extract}: {rel} ({i}/{len(files)}, {stat.st_size / 1e6:.1f} MB)")
