@@ -8,17 +8,18 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from expectations.run import build_docs, failing_now, suites
 from sources.contract import contracts
 
+if TYPE_CHECKING:
+    from .resources import PlantrackSettings
 
-def failing_now_read_only(con) -> list[tuple[str, str]]:
-    from expectations.run import failing_now
-    return failing_now(con)
 
 
 @dataclass
@@ -66,7 +67,7 @@ class RunSummary:
                                       || coalesce(' — ' || message, '') END, '; ')
                     FROM dq.check_results WHERE run_id = ? GROUP BY suite ORDER BY suite""", [run_id]).fetchall()
                 this_run = {suite for suite, _, _ in s.checks}
-                s.still_failing = [f for f in failing_now_read_only(con) if f[0] not in this_run]
+                s.still_failing = [f for f in failing_now(con) if f[0] not in this_run]
         finally:
             con.close()
         return s
@@ -158,8 +159,6 @@ def summarize_run(instance, run_id: str, settings: PlantrackSettings):
     """The run's summary from its event log and the warehouse (shared with the run sensor)."""
     from dagster import DagsterEventType
 
-    from expectations.run import suites
-
     from .assets.checks import data_docs_folder
 
     events = [r.dagster_event for r in instance.all_logs(run_id) if r.dagster_event]
@@ -172,8 +171,6 @@ def summarize_run(instance, run_id: str, settings: PlantrackSettings):
     skipped = [e.step_key for e in events if e.event_type == DagsterEventType.STEP_SKIPPED]
     published = any(e.event_type == DagsterEventType.STEP_SUCCESS and e.step_key == "warehouse__published"
                     for e in events)
-    from expectations.run import build_docs
-
     docs = build_docs(data_docs_folder(settings)) if data_docs_folder(settings).exists() else None
     return RunSummary.collect(settings.working_path, run_id, failed, skipped, marts_rebuilt=published,
                               data_docs=docs)

@@ -11,7 +11,6 @@ and prints both rates and their ratio (the issue asks for ≥ 50%).
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from pathlib import Path
 
@@ -80,5 +79,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONHASHSEED", "0")
     main()

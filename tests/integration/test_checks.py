@@ -5,7 +5,6 @@ later nights until a corrected delivery passes."""
 import json
 import shutil
 
-from orchestration.cli import main
 from tests.integration.conftest import Warehouse, run
 
 HEADER = ("统计期,地区,地区生产总值,地区生产总值指数(上年=100),第三产业增加值,战略性新兴产业增加值,规模以上工业增加值,"

@@ -122,7 +122,6 @@ def test_parquet_exports_hold_the_same_rows_as_the_marts(clean_run):
         assert exported.num_rows == table["rows"] == len(mart_rows)
         assert [c["name"] for c in table["columns"]] == exported.column_names
         assert all(c["description"] for c in table["columns"]), name
-        key = exported.column_names[:3]
         exported_rows = sorted(tuple(r.values()) for r in exported.to_pylist())
         assert exported_rows == sorted(tuple(r) for r in mart_rows), name
     assert not list((tmp / "exports").glob(".staging-*"))  # nothing half-written left behind

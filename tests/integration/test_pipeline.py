@@ -2,8 +2,6 @@
 project's dagster.yaml), on clean sample data and on a bad night (--faults)."""
 
 import hashlib
-import os
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -12,7 +10,6 @@ from orchestration.cli import main
 from tests.integration.conftest import run
 from sources.contract import contracts
 from sources.sample.generate import FAULT_FILES, PLANTED_BAD_ROWS, generate
-from tests.integration.test_delivery import assert_accounting
 
 
 def test_clean_sample_exits_zero_and_fills_every_extract(clean_run):
