@@ -40,15 +40,20 @@ def cmd_run(args) -> int:
     import dagster as dg
 
     from .definitions import build_definitions
+    from .incremental import plan_run
     from .summary import summarize_run
 
     settings = PlantrackSettings.from_env(landing=args.landing, warehouse=args.warehouse,
                                           exports=args.exports, as_of=args.as_of)
-    job = build_definitions(settings).resolve_job_def("nightly")
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def("nightly")
     with build_lock(settings.working_path, log=print):  # the job's resource re-enters it
+        plan = plan_run(settings)
+        print(f"plan 计划: {plan.reason}")
         with dg.DagsterInstance.get() as instance:
             result = job.execute_in_process(
-                instance=instance, raise_on_error=False, tags={"plantrack/trigger": "cli"},
+                instance=instance, raise_on_error=False, asset_selection=plan.asset_keys(defs),
+                tags={"plantrack/trigger": "cli", "plantrack/plan": plan.reason[:200]},
                 run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
             summary = summarize_run(instance, result.run_id, settings)
             summary.print()

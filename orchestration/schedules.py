@@ -10,6 +10,7 @@ import time
 
 import dagster as dg
 
+from .incremental import plan_run
 from .resources import PlantrackSettings
 
 SETTLE_SECONDS = 60
@@ -31,11 +32,22 @@ def landing_fingerprint(settings: PlantrackSettings, now: float | None = None) -
     return hashlib.sha256("\n".join(entries).encode()).hexdigest(), len(entries)
 
 
+def planned_request(context, settings: PlantrackSettings, **kwargs) -> dg.RunRequest:
+    """A run of what the new files touch (orchestration/incremental.py), or of everything."""
+    plan = plan_run(settings)
+    return dg.RunRequest(asset_selection=None if plan.changed is None else plan.asset_keys(context.repository_def),
+                         tags={"plantrack/plan": plan.reason[:200], **kwargs.pop("tags", {})}, **kwargs)
+
+
 def build_schedule(job) -> dg.ScheduleDefinition:
-    return dg.ScheduleDefinition(
-        name="nightly_0200_beijing", job=job, cron_schedule=nightly_schedule_cron,
-        execution_timezone="Asia/Shanghai", default_status=dg.DefaultScheduleStatus.RUNNING,
-        description="The nightly build at 02:00 Asia/Shanghai.")
+    @dg.schedule(name="nightly_0200_beijing", job=job, cron_schedule=nightly_schedule_cron,
+                 execution_timezone="Asia/Shanghai", default_status=dg.DefaultScheduleStatus.RUNNING,
+                 description="The nightly build at 02:00 Asia/Shanghai: what the new files touch, "
+                             "the marts and their publication.")
+    def nightly(context: dg.ScheduleEvaluationContext, settings: PlantrackSettings):
+        return planned_request(context, settings, tags={"plantrack/trigger": "schedule"})
+
+    return nightly
 
 
 def build_landing_sensor(job) -> dg.SensorDefinition:
@@ -47,7 +59,8 @@ def build_landing_sensor(job) -> dg.SensorDefinition:
         if fingerprint == context.cursor:
             return dg.SkipReason(f"no change in the landing folder ({files} files)")
         context.update_cursor(fingerprint)
-        return dg.RunRequest(run_key=fingerprint, tags={"plantrack/trigger": "landing_sensor"})
+        return planned_request(context, settings, run_key=fingerprint,
+                               tags={"plantrack/trigger": "landing_sensor"})
 
     return landing_folder
 

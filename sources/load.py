@@ -122,22 +122,30 @@ def _delivered_files(folder: Path) -> list[Path]:
     return sorted(files, key=lambda p: (p.stat().st_mtime, str(p)))
 
 
+def unseen_files(con: duckdb.DuckDBPyConnection, extract: str, landing: Path) -> list[Path]:
+    """The files of one extract that meta.files does not record with the same path, size and
+    modification time, oldest first. A file seen on an earlier run is not even hashed again."""
+    # received_at is the file's local modification time: compare it the way it was made
+    known = {(path, size, round(received.timestamp() * 1000)) for path, size, received in con.execute(
+        "SELECT path, size_bytes, received_at FROM meta.files WHERE extract = ?", [extract]).fetchall()}
+    unseen = []
+    for path in _delivered_files(landing / extract):
+        stat = path.stat()
+        received_ms = round(dt.datetime.fromtimestamp(stat.st_mtime).timestamp() * 1000)
+        if (str(path.relative_to(landing)), stat.st_size, received_ms) not in known:
+            unseen.append(path)
+    return unseen
+
+
 def ingest_extract(con: duckdb.DuckDBPyConnection, contract: Contract, landing: Path,
                    run_id: str | None = None,
                    log: Callable[[str], None] = lambda _: None) -> ExtractOutcome:
     """Load every file of one extract that the warehouse has not seen."""
     outcome = ExtractOutcome(contract.extract)
-    files = _delivered_files(landing / contract.extract)
-    # received_at is the file's local modification time: compare it the way it was made
-    known = {(path, size, round(received.timestamp() * 1000)) for path, size, received in con.execute(
-        "SELECT path, size_bytes, received_at FROM meta.files WHERE extract = ?",
-        [contract.extract]).fetchall()}
+    files = unseen_files(con, contract.extract, landing)
     for i, path in enumerate(files, 1):
         rel = str(path.relative_to(landing))
         stat = path.stat()
-        received_ms = round(dt.datetime.fromtimestamp(stat.st_mtime).timestamp() * 1000)
-        if (rel, stat.st_size, received_ms) in known:
-            continue  # seen on an earlier run, unchanged: not even hashed again
         log(f"{contract.extract}: {rel} ({i}/{len(files)}, {stat.st_size / 1e6:.1f} MB)")
         result = load_file(con, contract, path, rel, run_id=run_id)
         if result is not None:

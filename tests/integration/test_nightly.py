@@ -16,6 +16,7 @@ import duckdb
 
 from orchestration.definitions import build_definitions
 from orchestration.resources import PROJECT_ROOT, PlantrackSettings
+from orchestration.incremental import plan_run
 from orchestration.schedules import SETTLE_SECONDS
 
 
@@ -32,8 +33,11 @@ def test_the_schedule_runs_the_nightly_job_at_two_in_beijing(tmp_path):
     after = dt.datetime(2026, 11, 24, 3, 0, tzinfo=dt.timezone.utc)  # 11:00 in Beijing
     ticks = cron_string_iterator(after.timestamp(), schedule.cron_schedule, schedule.execution_timezone)
     assert next(ticks).isoformat() == "2026-11-25T02:00:00+08:00"
-    with dg.build_schedule_context(scheduled_execution_time=after) as context:
-        assert len(list(schedule.evaluate_tick(context).run_requests)) == 1
+    with dg.build_schedule_context(scheduled_execution_time=after,
+                                   resources={"settings": settings_for(tmp_path)}) as context:
+        requests = list(schedule.evaluate_tick(context).run_requests)
+    assert len(requests) == 1
+    assert requests[0].asset_selection is None  # no published warehouse yet: everything
 
 
 def test_the_landing_sensor_requests_a_run_only_when_files_change(tmp_path):
@@ -102,6 +106,10 @@ def test_two_builds_at_once_while_an_analyst_holds_the_warehouse_open(clean_run,
     assert [b.returncode for b in builds] == [0, 0], outputs
     assert not any("Could not set lock" in o or "Conflicting lock" in o for o in outputs)
     assert any("waiting for it to finish" in o for o in outputs)  # the second one queued
+    # the first rebuilds what the new file touches; the second finds nothing new
+    assert sorted(line for o in outputs for line in o.splitlines() if line.startswith("plan")) == \
+        ["plan 计划: incremental: new files for env_pollutant_totals",
+         "plan 计划: no new files: the marts and their publication only"], outputs
 
     con = duckdb.connect(str(published), read_only=True)
     try:  # the new delivery is in the published warehouse; it was loaded once
@@ -112,3 +120,34 @@ def test_two_builds_at_once_while_an_analyst_holds_the_warehouse_open(clean_run,
     # the analyst's session was never interrupted and still reads the version it opened
     before, after = reader.communicate(timeout=120)[0].split()
     assert reader.returncode == 0 and before == after
+
+
+def test_a_night_rebuilds_only_what_the_new_files_touch(clean_run, tmp_path):
+    source, _, _ = clean_run
+    shutil.copytree(source / "landing", tmp_path / "landing")
+    shutil.copy(source / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    settings = settings_for(tmp_path)
+    defs = build_definitions(settings)
+
+    nothing_new = plan_run(settings)
+    assert nothing_new.changed == []
+    keys = set(nothing_new.asset_keys(defs))
+    assert {dg.AssetKey(["marts", "target_progress"]), dg.AssetKey(["exports", "parquet"]),
+            dg.AssetKey(["warehouse", "published"])} <= keys          # the marts are still rebuilt
+    assert {k for k in keys if k.path[0] in ("raw", "staging", "intermediate")} == \
+        {dg.AssetKey(["intermediate", "int_target_measurements"])}  # the marts' own first step
+
+    (tmp_path / "landing" / "env_pollutant_totals" / "2015_补报.csv").write_text("年份,地区\n", encoding="utf-8")
+    one_new = plan_run(settings)
+    assert one_new.changed == ["env_pollutant_totals"]
+    keys = set(one_new.asset_keys(defs))
+    assert {dg.AssetKey(["raw", "env_pollutant_totals"]), dg.AssetKey(["staging", "stg_env_pollutant_totals"]),
+            dg.AssetKey(["intermediate", "int_pollutant_emissions"]),
+            dg.AssetKey(["marts", "target_progress"])} <= keys
+    assert dg.AssetKey(["raw", "stats_city_indicators"]) not in keys
+    assert dg.AssetKey(["staging", "stg_stats_city_indicators"]) not in keys
+
+    # another as-of date than the published build's: everything
+    assert plan_run(settings.model_copy(update={"as_of": "2015-06-30"})).changed is None
+    # no published warehouse: everything
+    assert plan_run(settings_for(tmp_path / "elsewhere")).changed is None

@@ -1,0 +1,103 @@
+"""What a run has to rebuild: only what is downstream of the extracts that received files.
+
+The published warehouse is the reference: it holds what the last complete build loaded
+(meta.files) and which dbt project and as-of date built it (meta.build_state). Against it:
+
+- no published warehouse yet, or the dbt project, the contracts or the as-of date changed:
+  everything;
+- otherwise the raw assets of the extracts with files the published warehouse has not seen,
+  everything downstream of them (their checks included), and always the progress marts and
+  what follows them, so that a night with no new file still reports blocking checks, rebuilds
+  the exports and the bulletin.
+
+A build that loaded files and then failed before publishing leaves them unseen by the published
+warehouse, so the next run rebuilds what depends on them: nothing is skipped on the strength of
+a run that did not finish."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from sources.contract import contracts
+from sources.load import unseen_files
+
+from .resources import PROJECT_ROOT, PlantrackSettings
+
+BUILD_STATE_DDL = """
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE TABLE IF NOT EXISTS meta.build_state (
+    name        VARCHAR PRIMARY KEY,  -- what was built: 'dbt_project'
+    fingerprint VARCHAR NOT NULL,     -- hash of the project files and the as-of date
+    built_at    TIMESTAMP NOT NULL
+);"""
+
+# the inputs of the dbt build besides the data: its code, its seeds, the contracts it reads
+_PROJECT_FILES = [PROJECT_ROOT / "dbt_project" / d for d in ("models", "seeds", "macros", "tests")] + \
+    [PROJECT_ROOT / "dbt_project" / "dbt_project.yml", PROJECT_ROOT / "sources" / "contracts"]
+
+
+def project_fingerprint(as_of: str) -> str:
+    digest = hashlib.sha256(f"as_of={as_of}\n".encode())
+    for root in _PROJECT_FILES:
+        for path in sorted([root] if root.is_file() else root.rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def record_build(con: duckdb.DuckDBPyConnection, as_of: str) -> None:
+    """Called after the dbt models built: the working file now matches this project."""
+    con.execute(BUILD_STATE_DDL)
+    con.execute("INSERT OR REPLACE INTO meta.build_state VALUES ('dbt_project', ?, now())",
+                [project_fingerprint(as_of)])
+
+
+@dataclass
+class Plan:
+    changed: list[str] | None  # extracts with unseen files; None: rebuild everything
+    reason: str
+
+    def asset_keys(self, defs: dg.Definitions | dg.RepositoryDefinition) -> list[dg.AssetKey] | None:
+        """The assets to materialise (their checks come with them); None: all of them."""
+        if self.changed is None:
+            return None
+        from .assets.dbt import dbt_marts
+
+        raw = dg.AssetSelection.assets(*[dg.AssetKey(["raw", e]) for e in self.changed])
+        selection = raw.downstream() | dg.AssetSelection.assets(*dbt_marts.keys).downstream()
+        graph = defs.asset_graph if isinstance(defs, dg.RepositoryDefinition) else defs.resolve_asset_graph()
+        return sorted(selection.resolve(graph))
+
+
+def plan_run(settings: PlantrackSettings) -> Plan:
+    published = settings.published_path
+    if not published.exists():
+        return Plan(None, "first build: no published warehouse yet")
+    try:
+        con = duckdb.connect(str(published), read_only=True)
+    except duckdb.Error as exc:  # unreadable: rebuild rather than guess
+        return Plan(None, f"full build: published warehouse unreadable ({exc})")
+    try:
+        built = con.execute("SELECT fingerprint FROM meta.build_state WHERE name = 'dbt_project'").fetchall() \
+            if _has_table(con, "meta", "build_state") else []
+        if not built or built[0][0] != project_fingerprint(settings.as_of):
+            return Plan(None, "full build: the dbt project, the contracts or the as-of date changed")
+        if not _has_table(con, "meta", "files"):
+            return Plan(None, "full build: nothing loaded yet")
+        landing = Path(settings.landing)
+        changed = [e for e in contracts() if unseen_files(con, e, landing)]
+    finally:
+        con.close()
+    if not changed:
+        return Plan([], "no new files: the marts and their publication only")
+    return Plan(changed, "incremental: new files for " + ", ".join(changed))
+
+
+def _has_table(con, schema: str, table: str) -> bool:
+    return bool(con.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                            [schema, table]).fetchall())
