@@ -14,7 +14,7 @@ LANDING   ?= data/landing
 WAREHOUSE ?= data/warehouse.duckdb
 EXPORTS   ?= data/exports
 
-.PHONY: install run test bench dev clean
+.PHONY: install browser run test bench dev clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -31,8 +31,17 @@ run: install
 	$(VENV)/bin/plantrack sample --landing $(LANDING)
 	$(VENV)/bin/plantrack run --landing $(LANDING) --warehouse $(WAREHOUSE) --exports $(EXPORTS)
 
+## Debian's chromium and a CJK font, for the browser test of the bulletin (needs root or sudo).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@if ! [ -x /usr/bin/chromium ] || ! fc-list :lang=zh family 2>/dev/null | grep -q .; then \
+	  echo "installing Debian's chromium and fonts-noto-cjk (browser test of the bulletin)"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; \
+	fi
+
 ## The test suite.
-test: install
+test: install browser
 	$(VENV)/bin/pytest
 
 ## Benchmarks: monitoring-feed ingest rate against a bare DuckDB read_csv (20M rows); the
@@ -46,4 +55,4 @@ dev: install
 	$(VENV)/bin/dagster dev -m orchestration.definitions
 
 clean:
-	rm -rf data .dagster bench-data
+	rm -rf data .dagster bench-data test-artifacts

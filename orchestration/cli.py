@@ -63,6 +63,18 @@ def cmd_run(args) -> int:
     return summary.exit_code
 
 
+def cmd_report(args) -> int:
+    from .report.bulletin import write_bulletin
+
+    settings = PlantrackSettings.from_env(warehouse=args.warehouse, exports=args.exports)
+    if not settings.published_path.exists():
+        print(f"no published warehouse at {settings.published_path}: run `plantrack run` first", file=sys.stderr)
+        return EXIT_FAILED
+    write_bulletin(settings.published_path, settings.reports_path, as_of=args.as_of,
+                   out=Path(args.out) if args.out else None)
+    return EXIT_OK
+
+
 def cmd_status(args) -> int:
     from .status import show_status
 
@@ -89,6 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--exports")
     p.add_argument("--as-of", help="the as-of date of the progress marts (YYYY-MM-DD)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("report", help="write the progress bulletin (self-contained HTML) from the published warehouse")
+    p.add_argument("--warehouse")
+    p.add_argument("--exports", help="the exports folder; the bulletin goes to reports/ beside it")
+    p.add_argument("--as-of", help="the latest as-of date on or before this one (default: the latest)")
+    p.add_argument("--out", help="write to this file instead of reports/bulletin_<as-of>.html and reports/bulletin.html")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("status", help="targets of one region on one as-of date, with warning levels")
     p.add_argument("--warehouse")

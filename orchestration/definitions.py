@@ -6,7 +6,7 @@ import dagster as dg
 from .assets.checks import suite_checks
 from .assets.dbt import dbt_marts, dbt_models, dbt_resource
 from .assets.ingest import ingest_assets
-from .assets.publish import parquet_exports, published_warehouse
+from .assets.publish import bulletin, parquet_exports, published_warehouse
 from .resources import PlantrackSettings
 from .schedules import build_landing_sensor, build_run_summary_sensor, build_schedule
 
@@ -19,7 +19,8 @@ nightly_job = dg.define_asset_job(
 
 
 def build_definitions(settings: PlantrackSettings) -> dg.Definitions:
-    return dg.Definitions(assets=[*ingest_assets, dbt_models, dbt_marts, parquet_exports, published_warehouse],
+    return dg.Definitions(assets=[*ingest_assets, dbt_models, dbt_marts, parquet_exports, published_warehouse,
+                                  bulletin],
                           asset_checks=suite_checks, jobs=[nightly_job],
                           schedules=[build_schedule(nightly_job)],
                           sensors=[build_landing_sensor(nightly_job), *build_run_summary_sensor(nightly_job)],

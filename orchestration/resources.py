@@ -82,6 +82,11 @@ class PlantrackSettings(dg.ConfigurableResource):
         return Path(self.landing)
 
     @property
+    def reports_path(self) -> Path:
+        """The bulletin's folder: `reports/` beside the exports folder."""
+        return Path(self.exports).resolve().parent / "reports"
+
+    @property
     def published_path(self) -> Path:
         """The file analysts open (read-only)."""
         return Path(self.warehouse)

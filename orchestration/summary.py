@@ -34,13 +34,14 @@ class RunSummary:
     still_failing: list[tuple[str, str]] = field(default_factory=list)  # blocking, from earlier runs
     marts_rebuilt: bool = False
     data_docs: str | None = None
+    bulletin: str | None = None
 
     @classmethod
     def collect(cls, warehouse: Path, run_id: str, failed_steps: list[str],
                 skipped_steps: list[str] = (), marts_rebuilt: bool = False,
-                data_docs: Path | None = None) -> "RunSummary":
+                data_docs: Path | None = None, bulletin: Path | None = None) -> "RunSummary":
         s = cls(run_id, failed_steps=failed_steps, skipped_steps=list(skipped_steps),
-                marts_rebuilt=marts_rebuilt,
+                marts_rebuilt=marts_rebuilt, bulletin=str(bulletin) if bulletin else None,
                 data_docs=str(data_docs) if data_docs and data_docs.exists() else None)
         if not warehouse.exists():
             return s
@@ -146,6 +147,8 @@ class RunSummary:
             console.print(f"[red bold]failed step 失败步骤[/red bold] {step}")
         if self.marts_rebuilt:
             console.print("[green]marts rebuilt and published 已更新[/green] (marts.*, exports)")
+            if self.bulletin:
+                console.print(f"bulletin 公报: {self.bulletin}")
         else:
             console.print("[red]marts not rebuilt 未更新[/red]: "
                           + (", ".join(self.skipped_steps) or "see the failures above")
@@ -171,6 +174,8 @@ def summarize_run(instance, run_id: str, settings: PlantrackSettings):
     skipped = [e.step_key for e in events if e.event_type == DagsterEventType.STEP_SKIPPED]
     published = any(e.event_type == DagsterEventType.STEP_SUCCESS and e.step_key == "warehouse__published"
                     for e in events)
+    reported = any(e.event_type == DagsterEventType.STEP_SUCCESS and e.step_key == "reports__bulletin"
+                   for e in events)
     docs = build_docs(data_docs_folder(settings)) if data_docs_folder(settings).exists() else None
     return RunSummary.collect(settings.working_path, run_id, failed, skipped, marts_rebuilt=published,
-                              data_docs=docs)
+                              data_docs=docs, bulletin=settings.reports_path / "bulletin.html" if reported else None)

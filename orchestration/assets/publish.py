@@ -14,47 +14,38 @@ import dagster as dg
 import duckdb
 
 from ..resources import PlantrackSettings
+from ..report.bulletin import write_bulletin
+from ..report.dictionary import MARTS, data_dictionary, write_dictionary
 from .dbt import project
-
-MARTS = ("target_progress", "indicator_values", "city_scorecard", "early_warning")
-
-
-def _descriptions() -> dict[str, dict]:
-    """Table and column descriptions from the dbt manifest: one source for docs and exports."""
-    manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
-    out = {}
-    for node in manifest["nodes"].values():
-        if node["resource_type"] == "model" and node["name"] in MARTS:
-            out[node["name"]] = {"description": node["description"],
-                                 "columns": {c: v.get("description", "") for c, v in node["columns"].items()}}
-    return out
-
 
 def publish_marts(warehouse: Path, exports: Path, run_id: str, data_quality: str) -> dict:
     exports.mkdir(parents=True, exist_ok=True)
     staging = exports / f".staging-{run_id}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
-    docs = _descriptions()
+    dictionary = data_dictionary(project.manifest_path)
     tables = {}
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        for mart in MARTS:
-            target = staging / f"{mart}.parquet"
-            con.execute(f"COPY marts.{mart} TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
-            rows = con.execute(f"SELECT count(*) FROM marts.{mart}").fetchall()[0][0]
+        for table in dictionary:
+            target = staging / table.file
+            con.execute(f"COPY marts.{table.name} TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+            rows = con.execute(f"SELECT count(*) FROM marts.{table.name}").fetchall()[0][0]
+            documented = {c.name: c for c in table.columns}
             columns = [{"name": name, "type": typ,
-                        "description": docs.get(mart, {}).get("columns", {}).get(name, "")}
-                       for name, typ, *_ in con.execute(f"DESCRIBE marts.{mart}").fetchall()]
-            tables[mart] = {"file": f"{mart}.parquet", "rows": rows,
-                            "description": docs.get(mart, {}).get("description", ""), "columns": columns}
+                        "unit": documented[name].unit if name in documented else "",
+                        "description": documented[name].description if name in documented else ""}
+                       for name, typ, *_ in con.execute(f"DESCRIBE marts.{table.name}").fetchall()]
+            tables[table.name] = {"file": table.file, "rows": rows, "description": table.description,
+                                  "columns": columns}
     finally:
         con.close()
+    dictionary_files = [f.name for f in write_dictionary(dictionary, staging)]
     manifest = {"built_at": dt.datetime.now().isoformat(timespec="seconds"), "run_id": run_id,
-                "data_quality": data_quality, "tables": tables}
+                "data_quality": data_quality, "tables": tables, "data_dictionary": dictionary_files}
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    for mart in MARTS:
-        os.replace(staging / f"{mart}.parquet", exports / f"{mart}.parquet")
+    for name in [t.file for t in dictionary] + dictionary_files:
+        os.replace(staging / name, exports / name)
     os.replace(staging / "manifest.json", exports / "manifest.json")
     staging.rmdir()
     return manifest
@@ -84,7 +75,8 @@ def _data_quality(warehouse: Path) -> str:
     kinds={"parquet"},
     owners=["team:plan-office"],
     description="The marts as Parquet files for BI tools, with manifest.json (rows, columns with "
-                "types and descriptions, build time, data-quality status).",
+                "types, units and descriptions, build time, data-quality status) and the data "
+                "dictionary (data_dictionary.md, data_dictionary.csv).",
     pool="duckdb_writer",
 )
 def parquet_exports(context: dg.AssetExecutionContext, settings: PlantrackSettings) -> dg.MaterializeResult:
@@ -111,3 +103,21 @@ def published_warehouse(context: dg.AssetExecutionContext, settings: PlantrackSe
     return dg.MaterializeResult(metadata={
         "file": dg.MetadataValue.path(str(settings.published_path.resolve())),
         "bytes": settings.published_path.stat().st_size})
+
+
+@dg.asset(
+    key=["reports", "bulletin"],
+    deps=[dg.AssetKey(["warehouse", "published"])],
+    group_name="publish",
+    kinds={"html"},
+    owners=["team:plan-office"],
+    description="进展公报 — the progress bulletin: one self-contained HTML file (Chinese with English "
+                "subtitles, works offline) read from the published warehouse: headline targets, the "
+                "city table, charts, early warnings, data-quality findings and the data dictionary. "
+                "Also `plantrack report`.",
+)
+def bulletin(context: dg.AssetExecutionContext, settings: PlantrackSettings) -> dg.MaterializeResult:
+    written = write_bulletin(settings.published_path, settings.reports_path,
+                             as_of=settings.as_of or None, log=context.log.info)
+    return dg.MaterializeResult(metadata={"file": dg.MetadataValue.path(str(written.path.resolve())),
+                                          "as_of": written.as_of, "bytes": written.path.stat().st_size})

@@ -78,6 +78,26 @@ def test_energy_intensity_cut_by_hand(clean_run):
     assert status == expected
 
 
+def test_city_bulletin_columns_by_hand(clean_run):
+    """Dalian, 2015 on 2014: energy growth E2015 / E2014 − 1; energy-intensity cut
+    1 − (E2015 / E2014) / (index2015 / 100); electricity-intensity cut likewise with electricity."""
+    _, _, con = clean_run
+    rows = dict((p, (e, el, i)) for p, e, el, i in raw_latest(con, """SELECT period, energy_total, electricity,
+        gdp_index FROM raw.stats_city_indicators WHERE region_code = '210200' AND period IN ('2014', '2015')
+        QUALIFY row_number() OVER (PARTITION BY period ORDER BY _file_id DESC) = 1"""))
+    (e14, el14, _), (e15, el15, index15) = rows["2014"], rows["2015"]
+    growth, cut, electricity_cut, allocated = con.execute("""SELECT energy_consumption_growth,
+        energy_intensity_cut, electricity_intensity_cut, allocated_cut FROM marts.city_bulletin
+        WHERE region_code = '210200' AND period = '2015'""").fetchall()[0]
+    assert growth == pytest.approx(round(100 * (e15 / e14 - 1), 2), abs=1e-9)
+    assert cut == pytest.approx(round(100 * (1 - (e15 / e14) / (index15 / 100)), 2), abs=1e-9)
+    assert electricity_cut == pytest.approx(round(100 * (1 - (el15 / el14) / (index15 / 100)), 2), abs=1e-9)
+    allocation = raw_latest(con, """SELECT target_value FROM raw.plan_allocations
+        WHERE target_id = 'city_energy_intensity_cut' AND region_code = '210200'
+        QUALIFY row_number() OVER (ORDER BY _file_id DESC) = 1""")[0][0]
+    assert allocated == allocation
+
+
 def test_city_vehicle_task_by_hand(clean_run):
     _, _, con = clean_run
     (done,), = raw_latest(con, """SELECT sum(yellow_label_retired + old_retired) FROM (
@@ -115,7 +135,8 @@ def test_milestone_and_no_data(clean_run):
 def test_parquet_exports_hold_the_same_rows_as_the_marts(clean_run):
     tmp, _, con = clean_run
     manifest = json.loads((tmp / "exports" / "manifest.json").read_text(encoding="utf-8"))
-    assert set(manifest["tables"]) == {"target_progress", "indicator_values", "city_scorecard", "early_warning"}
+    assert set(manifest["tables"]) == {"target_progress", "indicator_values", "city_scorecard", "city_bulletin",
+                                      "early_warning"}
     for name, table in manifest["tables"].items():
         exported = pq.read_table(tmp / "exports" / table["file"])
         mart_rows = con.execute(f"SELECT * FROM marts.{name}").fetchall()

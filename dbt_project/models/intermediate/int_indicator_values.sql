@@ -5,6 +5,7 @@
 with intensities as (
     select * from {{ ref('int_energy_intensity') }}
     union all by name select * from {{ ref('int_co2_intensity') }}
+    union all by name select * from {{ ref('int_electricity_intensity') }}
     union all by name select * from {{ ref('int_industrial_energy_intensity') }}
     union all by name select * from {{ ref('int_freight_energy_intensity') }}
     union all by name select * from {{ ref('int_public_institution_energy') }}
@@ -17,6 +18,12 @@ all_values as (
     union all
     select region_code, 'energy_intensity_cut_yoy', period, period_type, period_end, 100 * cut_yoy, false, delivered_at
     from {{ ref('int_energy_intensity') }} where cut_yoy is not null
+    union all
+    select region_code, 'electricity_intensity_cut_yoy', period, period_type, period_end, 100 * cut_yoy, false, delivered_at
+    from {{ ref('int_electricity_intensity') }} where cut_yoy is not null
+    union all
+    select region_code, indicator, period, period_type, period_end, growth, false, delivered_at
+    from {{ ref('int_energy_consumption_growth') }}
     union all
     select region_code, 'energy_total', period, period_type, period_end, numerator, false, delivered_at
     from {{ ref('int_energy_intensity') }} where not is_estimate and numerator is not null

@@ -1,0 +1,221 @@
+"""进展公报 — the progress bulletin: one self-contained HTML file read from the published
+warehouse, in Chinese with English subtitles, that opens offline (plotly.js is inlined, no CDN).
+
+Sections: the six headline targets of the plan (工作目标), the city table in the form of the
+statistics bureau's bulletins (marts.city_bulletin), charts of progress against schedule, of
+each city's cut against its allocation and of the headline indicators' trend, the early
+warnings, the data-quality findings, and the data dictionary as an appendix. Every figure is
+read from the marts; nothing is computed here but formatting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import plotly.graph_objects as go
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from plotly.offline import get_plotlyjs
+from plotly.subplots import make_subplots
+
+from .dictionary import data_dictionary
+
+PROVINCE = "210000"
+# the plan's 工作目标, in its order
+HEADLINE = ("energy_intensity_cut", "cod_cut", "so2_cut", "nh3n_cut", "nox_cut", "co2_intensity_cut")
+HEADLINE_NAMES = {
+    "energy_intensity_cut": ("单位地区生产总值能耗降低", "Energy intensity cut"),
+    "cod_cut": ("化学需氧量排放量减少", "COD emissions cut"),
+    "so2_cut": ("二氧化硫排放量减少", "SO2 emissions cut"),
+    "nh3n_cut": ("氨氮排放量减少", "Ammonia-nitrogen emissions cut"),
+    "nox_cut": ("氮氧化物排放量减少", "NOx emissions cut"),
+    "co2_intensity_cut": ("单位地区生产总值二氧化碳排放降低", "CO2 intensity cut"),
+}
+STATUS = {"achieved": ("已完成", "achieved"), "on_track": ("进度正常", "on track"),
+          "behind": ("进度滞后", "behind"), "off_track": ("严重滞后", "off track"),
+          "missed": ("未完成", "missed"), "no_data": ("无数据", "no data")}
+WARNING_COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "red": "#c62828", None: "#9e9e9e"}
+FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
+TEMPLATES = Path(__file__).parent
+
+
+@dataclass
+class Written:
+    path: Path
+    as_of: str
+
+
+def _rows(con, sql: str, params=()) -> list[dict]:
+    cursor = con.execute(sql, list(params))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r)) for r in cursor.fetchall()]
+
+
+def resolve_as_of(con, as_of: str | None) -> dt.date:
+    """The latest as-of date of the marts on or before the one asked for (default: the latest)."""
+    found = con.execute("SELECT max(as_of) FROM marts.target_progress WHERE as_of <= coalesce(?::date, as_of)",
+                        [as_of]).fetchall()[0][0]
+    if found is None:
+        raise ValueError(f"the marts hold no as-of date on or before {as_of}")
+    return found
+
+
+def gather(warehouse: Path, as_of: str | None = None) -> dict:
+    """Everything the bulletin shows, read from the published warehouse (read-only)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        date = resolve_as_of(con, as_of)
+        headline = _rows(con, """
+            SELECT target_id, actual_value, target_value, unit, completion_ratio, time_elapsed_ratio,
+                status, warning_level, warning_grade_zh, is_estimate, data_quality, target_text_zh
+            FROM marts.target_progress WHERE region_code = ? AND as_of = ? AND list_contains(?, target_id)""",
+            [PROVINCE, date, list(HEADLINE)])
+        headline.sort(key=lambda r: HEADLINE.index(r["target_id"]))
+        trend = _rows(con, """
+            SELECT target_id, as_of, actual_value, target_value, is_estimate FROM marts.target_progress
+            WHERE region_code = ? AND as_of <= ? AND as_of >= DATE '2014-01-01' AND list_contains(?, target_id)
+            ORDER BY as_of""", [PROVINCE, date, list(HEADLINE)])
+        cities = _rows(con, """
+            SELECT r.code AS region_code, r.name_zh, r.name_en, r.level, b.period, b.energy_intensity_cut,
+                b.energy_consumption_growth, b.electricity_intensity_cut, b.cumulative_energy_intensity_cut,
+                b.allocated_cut, b.allocation_illustrative, b.status, b.warning_level
+            FROM reference.regions AS r
+            LEFT JOIN marts.city_bulletin AS b ON b.region_code = r.code AND b.period_end = ?
+            WHERE r.level IN ('province', 'city') ORDER BY r.level <> 'province', r.code""", [date])
+        warnings = _rows(con, """
+            SELECT p.target_id, p.clause, p.region_code, p.region_name_zh, p.region_name_en, p.status,
+                p.warning_level, p.warning_grade_zh, p.unit, p.actual_value, p.target_value,
+                p.completion_ratio, p.time_elapsed_ratio, w.recovery_needed, w.recovery_note,
+                p.target_text_zh
+            FROM marts.target_progress AS p
+            LEFT JOIN marts.early_warning AS w USING (target_id, region_code, as_of)
+            WHERE p.as_of = ? AND p.warning_level IN ('red', 'yellow')
+            ORDER BY p.warning_level = 'yellow', p.clause, p.target_id, p.region_code""", [date])
+        checks = _rows(con, """
+            WITH latest AS (SELECT * FROM dq.check_results
+                QUALIFY row_number() OVER (PARTITION BY suite, expectation, coalesce(column_name, '')
+                                           ORDER BY checked_at DESC) = 1)
+            SELECT suite, severity, expectation, column_name, unexpected, checked_at
+            FROM latest WHERE NOT success ORDER BY severity, suite""")
+        suites = con.execute("SELECT count(DISTINCT suite) FROM dq.check_results").fetchall()[0][0]
+        files = _rows(con, """
+            SELECT status, count(*) AS files, coalesce(sum(rows_loaded), 0) AS rows_loaded,
+                coalesce(sum(rows_quarantined), 0) AS rows_quarantined
+            FROM meta.files GROUP BY status ORDER BY status""")
+        rejected = _rows(con, """SELECT path, error, processed_at FROM meta.files
+            WHERE status = 'rejected' ORDER BY processed_at DESC LIMIT 20""")
+        quarantine = _rows(con, """
+            SELECT extract, regexp_replace(reason, ': rows .*', '') AS reason,
+                count(DISTINCT (file_id, row_number)) AS rows
+            FROM meta.quarantine GROUP BY ALL ORDER BY rows DESC, extract LIMIT 20""")
+        built_at = con.execute("SELECT max(processed_at) FROM meta.files").fetchall()[0][0]
+    finally:
+        con.close()
+    return dict(as_of=date, headline=headline, trend=trend, cities=cities, warnings=warnings,
+                checks=checks, suites=suites, files=files, rejected=rejected, quarantine=quarantine,
+                last_delivery_processed=built_at)
+
+
+# ---- charts (plotly figures; plotly.js is inlined once in the page) ----
+
+def _layout(fig: go.Figure, title: str, height: int, top: int = 60) -> go.Figure:
+    fig.update_layout(title=dict(text=title, font=dict(size=15)), height=height, font=dict(family=FONT, size=12),
+                      margin=dict(l=10, r=10, t=top, b=10), paper_bgcolor="white", plot_bgcolor="white",
+                      legend=dict(orientation="h", y=-0.12))
+    fig.update_xaxes(gridcolor="#eee", zerolinecolor="#999")
+    fig.update_yaxes(gridcolor="#eee", zerolinecolor="#999")
+    return fig
+
+
+def progress_chart(headline: list[dict]) -> go.Figure:
+    names = [HEADLINE_NAMES[r["target_id"]][0] for r in headline]
+    done = [None if r["completion_ratio"] is None else 100 * r["completion_ratio"] for r in headline]
+    elapsed = [None if r["time_elapsed_ratio"] is None else 100 * r["time_elapsed_ratio"] for r in headline]
+    fig = go.Figure([
+        go.Bar(name="完成进度 completion (%)", y=names, x=done, orientation="h",
+               marker_color=[WARNING_COLOURS[r["warning_level"]] for r in headline],
+               text=[f"{v:.0f}%" if v is not None else "—" for v in done], textposition="outside"),
+        go.Bar(name="时间进度 time elapsed (%)", y=names, x=elapsed, orientation="h", marker_color="#90a4ae"),
+    ])
+    fig.update_layout(barmode="group", yaxis=dict(autorange="reversed"))
+    return _layout(fig, "目标完成进度与时间进度 — Progress against schedule", 420)
+
+
+def city_chart(cities: list[dict]) -> go.Figure:
+    rows = [c for c in cities if c["level"] == "city"]
+    names = [c["name_zh"] for c in rows]
+    fig = go.Figure([
+        go.Bar(name="累计降低率 cut since 2013 (%)", x=names, y=[c["cumulative_energy_intensity_cut"] for c in rows],
+               marker_color=[WARNING_COLOURS[c["warning_level"]] for c in rows]),
+        go.Scatter(name="下达目标 allocated cut (%)", x=names, y=[c["allocated_cut"] for c in rows],
+                   mode="markers", marker=dict(symbol="line-ew", size=26, line=dict(width=3, color="#212121"))),
+    ])
+    return _layout(fig, "各市单位GDP能耗累计降低率与下达目标 — Each city's energy-intensity cut against its allocation", 420)
+
+
+def trend_chart(trend: list[dict]) -> go.Figure:
+    fig = make_subplots(rows=2, cols=3, subplot_titles=[HEADLINE_NAMES[t][0] for t in HEADLINE],
+                        vertical_spacing=0.16, horizontal_spacing=0.07)
+    for i, target in enumerate(HEADLINE):
+        rows = [r for r in trend if r["target_id"] == target]
+        row, col = i // 3 + 1, i % 3 + 1
+        fig.add_trace(go.Scatter(x=[r["as_of"] for r in rows], y=[r["actual_value"] for r in rows],
+                                 mode="lines+markers", name="实际 actual (%)", line=dict(color="#1565c0"),
+                                 showlegend=i == 0), row=row, col=col)
+        if rows and rows[-1]["target_value"] is not None:
+            fig.add_trace(go.Scatter(x=[rows[0]["as_of"], rows[-1]["as_of"]], y=[rows[-1]["target_value"]] * 2,
+                                     mode="lines", name="目标 target (%)", line=dict(color="#c62828", dash="dash"),
+                                     showlegend=i == 0), row=row, col=col)
+    return _layout(fig, "主要指标累计降低率走势（较2013年）— Trend of the headline cuts since 2013 (%)", 580, top=95)
+
+
+def _chart_html(fig: go.Figure, div_id: str) -> str:
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
+                       config={"displaylogo": False, "responsive": True})
+
+
+# ---- page ----
+
+def _number(value, digits: int = 2) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def render(data: dict, dictionary_tables) -> str:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+    env.filters["num"] = _number
+    env.filters["pct"] = lambda v: "—" if v is None else f"{100 * v:.0f}%"
+    template = env.get_template("bulletin.html.j2")
+    return template.render(
+        **data, headline_names=HEADLINE_NAMES, status=STATUS, colours=WARNING_COLOURS,
+        generated_at=dt.datetime.now().isoformat(timespec="minutes").replace("T", " "),
+        plotly_js=get_plotlyjs(), font=FONT, dictionary=dictionary_tables,
+        charts={"progress": _chart_html(progress_chart(data["headline"]), "chart-progress"),
+                "cities": _chart_html(city_chart(data["cities"]), "chart-cities"),
+                "trend": _chart_html(trend_chart(data["trend"]), "chart-trend")},
+        escape=html.escape)
+
+
+def write_bulletin(warehouse: Path, folder: Path, as_of: str | None = None, out: Path | None = None,
+                   log=print) -> Written:
+    """Write the bulletin: `out`, or `<folder>/bulletin_<as-of>.html` copied to
+    `<folder>/bulletin.html` (the latest). Written aside and renamed: never half a file."""
+    from ..assets.dbt import project  # the dbt manifest holds the column descriptions
+
+    data = gather(Path(warehouse), as_of)
+    page = render(data, data_dictionary(project.manifest_path))
+    target = Path(out) if out else Path(folder) / f"bulletin_{data['as_of']:%Y-%m-%d}.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = target.with_name(target.name + ".part")
+    staged.write_text(page, encoding="utf-8")
+    staged.replace(target)
+    if out is None:
+        latest = target.with_name("bulletin.html.part")
+        shutil.copyfile(target, latest)
+        latest.replace(target.with_name("bulletin.html"))
+    log(f"bulletin 公报: {target} (as of {data['as_of']}, {len(page) / 1e6:.1f} MB)")
+    return Written(target, str(data["as_of"]))

@@ -1,0 +1,120 @@
+"""The progress bulletin and the data dictionary, as `make run` leaves them: rendered in a real
+headless browser (Debian's chromium, installed by `make test`), offline, with its tables and
+charts, no console error, and the figures of the marts. The screenshot is written to
+test-artifacts/bulletin.png."""
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from orchestration.cli import main
+from orchestration.report.dictionary import MARTS
+from orchestration.resources import PROJECT_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOT = PROJECT_ROOT / "test-artifacts" / "bulletin.png"
+# as the browser test of the machine's probe: no background traffic on a closed network
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert CHROMIUM.exists(), "Debian's chromium is missing: `make test` installs it (make browser)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def open_offline(browser, path: Path):
+    """The page, offline, with every console error, page error and non-local request."""
+    context = browser.new_context(offline=True, viewport={"width": 1200, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("request", lambda r: None if r.url.startswith(("file:", "data:", "blob:", "about:"))
+            else problems.append(f"request: {r.url}"))
+    page.goto(path.as_uri())
+    return context, page, problems
+
+
+def test_make_run_leaves_the_bulletin_and_the_dictionary_beside_the_exports(clean_run):
+    tmp, code, _ = clean_run
+    assert code == 0
+    assert (tmp / "reports" / "bulletin.html").read_bytes() == (tmp / "reports" / "bulletin_2015-12-31.html").read_bytes()
+    manifest = json.loads((tmp / "exports" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["data_dictionary"] == ["data_dictionary.md", "data_dictionary.csv"]
+    with open(tmp / "exports" / "data_dictionary.csv", encoding="utf-8-sig", newline="") as f:
+        documented = list(csv.DictReader(f))
+    # every column of every exported mart, with its meaning; numbers with their unit
+    for name, table in manifest["tables"].items():
+        rows = {r["column"]: r for r in documented if r["table"] == name}
+        assert set(rows) == {c["name"] for c in table["columns"]}, name
+        assert all(r["description"] for r in rows.values()), name
+        assert all(rows[c["name"]]["unit"] for c in table["columns"] if c["type"] == "DOUBLE"), name
+    assert {r["table"] for r in documented} == set(MARTS)
+    markdown = (tmp / "exports" / "data_dictionary.md").read_text(encoding="utf-8")
+    assert "| `energy_consumption_growth` | double | % | Energy consumption growth" in markdown
+
+
+def test_the_bulletin_renders_offline_with_its_tables_and_charts(clean_run, browser):
+    tmp, _, warehouse = clean_run
+    html = (tmp / "reports" / "bulletin.html").read_text(encoding="utf-8")
+    assert "<script src=" not in html and "<link" not in html  # self-contained: nothing to fetch
+    context, page, problems = open_offline(browser, tmp / "reports" / "bulletin.html")
+    try:
+        for chart in ("chart-progress", "chart-cities", "chart-trend"):
+            page.wait_for_selector(f"#{chart} .main-svg", timeout=20_000)
+        assert page.locator("#chart-progress .bars .point").count() == 12    # 6 targets × 2 bars
+        assert page.locator("#chart-cities .bars .point").count() == 14      # one bar per city
+        assert page.locator("#chart-trend .scatterlayer .trace").count() >= 6
+        assert page.locator("#headline-table tbody tr").count() == 6
+        assert page.locator("#city-table tbody tr").count() == 15           # the province and 14 cities
+        # Chinese text is drawn with a CJK font, not empty boxes
+        assert page.evaluate("document.fonts.check('16px \"Noto Sans CJK SC\"', '节能减排')")
+
+        # the figures are the marts' figures
+        shenyang = page.locator("#city-table tbody tr", has_text="沈阳市").locator("td").all_inner_texts()
+        expected = warehouse.execute("""SELECT energy_intensity_cut, energy_consumption_growth,
+            electricity_intensity_cut, cumulative_energy_intensity_cut FROM marts.city_bulletin
+            WHERE region_code = '210100' AND period = '2015'""").fetchall()[0]
+        assert [float(t) for t in shenyang[1:5]] == [round(v, 2) for v in expected]
+        nox = page.locator("#headline-table tbody tr", has_text="NOx").locator("td").all_inner_texts()
+        actual, target, status = warehouse.execute("""SELECT actual_value, target_value, status
+            FROM marts.target_progress WHERE target_id = 'nox_cut' AND region_code = '210000'
+            AND as_of = DATE '2015-12-31'""").fetchall()[0]
+        assert (float(nox[1]), float(nox[2])) == (round(actual, 2), round(target, 1))
+        red = warehouse.execute("""SELECT count(*) FROM marts.target_progress
+            WHERE as_of = DATE '2015-12-31' AND warning_level IN ('red', 'yellow')""").fetchall()[0][0]
+        assert page.locator("#warning-table tbody tr").count() == red > 0
+        assert page.locator("#quality-table tbody tr").count() >= 3       # the sample's three warnings
+
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
+        assert SCREENSHOT.stat().st_size > 50_000
+    finally:
+        context.close()
+    assert problems == []
+
+
+def test_plantrack_report_writes_the_bulletin_of_an_earlier_date(clean_run, tmp_path, browser):
+    source, _, _ = clean_run
+    shutil.copy(source / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    out = tmp_path / "mid-2015.html"
+    assert main(["report", "--warehouse", str(tmp_path / "warehouse.duckdb"), "--as-of", "2015-08-15",
+                 "--out", str(out)]) == 0
+    context, page, problems = open_offline(browser, out)
+    try:
+        page.wait_for_selector("#chart-trend .main-svg", timeout=20_000)
+        assert page.locator("#as-of").inner_text() == "2015-06-30"  # the last quarter-end before it
+        assert "2015Q2" in page.locator("#cities h2").inner_text()
+    finally:
+        context.close()
+    assert problems == []
+    assert main(["report", "--warehouse", str(tmp_path / "none.duckdb")]) == 3
