@@ -34,7 +34,7 @@ def timed_run(folder: Path) -> tuple[float, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--outlets", type=int, default=200)
+    parser.add_argument("--outlets", type=int, default=600)
     args = parser.parse_args()
     folder = ROOT / "bench-data" / "nightly"
     shutil.rmtree(folder, ignore_errors=True)
