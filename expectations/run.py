@@ -53,6 +53,11 @@ CREATE TABLE IF NOT EXISTS dq.check_results (
     extracts       VARCHAR[],    -- the extracts whose figures the suite judges
     rows_checked   BIGINT
 );
+-- the current verdict: every expectation of each suite's newest evaluation (a suite records all
+-- its expectations at once; one that had nothing new to check keeps its previous verdict)
+CREATE OR REPLACE VIEW dq.latest_results AS
+SELECT * FROM dq.check_results
+QUALIFY checked_at = max(checked_at) OVER (PARTITION BY suite);
 """
 
 
@@ -232,13 +237,9 @@ def failing_now(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     A raw suite judges each night's new deliveries, so a bad delivery keeps blocking the marts
     on later nights until a corrected delivery passes. Needs dq.check_results (DQ_DDL)."""
     return con.execute("""
-        WITH latest AS (
-            SELECT * FROM dq.check_results
-            QUALIFY row_number() OVER (PARTITION BY suite, expectation, coalesce(column_name, '')
-                                       ORDER BY checked_at DESC) = 1)
         SELECT suite, string_agg(expectation || coalesce('(' || column_name || ')', '')
                                  || coalesce(' e.g. ' || left(unexpected, 120), ''), '; ')
-        FROM latest WHERE NOT success AND severity = 'error' GROUP BY suite ORDER BY suite""").fetchall()
+        FROM dq.latest_results WHERE NOT success AND severity = 'error' GROUP BY suite ORDER BY suite""").fetchall()
 
 
 def record(con: duckdb.DuckDBPyConnection, run_id: str, outcome: SuiteOutcome) -> None:

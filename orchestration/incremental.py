@@ -17,6 +17,7 @@ a run that did not finish."""
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,25 +37,71 @@ CREATE TABLE IF NOT EXISTS meta.build_state (
     built_at    TIMESTAMP NOT NULL
 );"""
 
-# the inputs of the dbt build besides the data: its code, its seeds, the contracts it reads
+# the inputs of the build besides the data: the dbt code and seeds, the contracts the loader
+# and the staging models read, the Great Expectations suites (a changed bound must be re-checked)
 _PROJECT_FILES = [PROJECT_ROOT / "dbt_project" / d for d in ("models", "seeds", "macros", "tests")] + \
-    [PROJECT_ROOT / "dbt_project" / "dbt_project.yml", PROJECT_ROOT / "sources" / "contracts"]
+    [PROJECT_ROOT / "dbt_project" / "dbt_project.yml", PROJECT_ROOT / "sources" / "contracts",
+     PROJECT_ROOT / "expectations" / "suites", PROJECT_ROOT / "expectations" / "run.py"]
 
 
 def project_fingerprint(as_of: str) -> str:
     digest = hashlib.sha256(f"as_of={as_of}\n".encode())
     for root in _PROJECT_FILES:
         for path in sorted([root] if root.is_file() else root.rglob("*")):
-            if path.is_file():
+            if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
-def record_build(con: duckdb.DuckDBPyConnection, as_of: str) -> None:
-    """Called after the dbt models built: the working file now matches this project."""
+# What the working file was last built from, beside it (readable while a build holds the file):
+# {"dbt_project": fingerprint}, or {"dbt_project": null} while dbt is rebuilding it — a build
+# that fails leaves it null, and the next plan rebuilds everything.
+def state_path(settings: PlantrackSettings) -> Path:
+    working = settings.working_path
+    return working.with_name(working.name + ".state.json")
+
+
+def _working_state(settings: PlantrackSettings) -> tuple[bool, str | None]:
+    path = state_path(settings)
+    if not path.exists():
+        return False, None
+    try:
+        return True, json.loads(path.read_text(encoding="utf-8")).get("dbt_project")
+    except (OSError, ValueError):
+        return True, None
+
+
+def _write_state(settings: PlantrackSettings, fingerprint: str | None) -> None:
+    path = state_path(settings)
+    staged = path.with_name(path.name + ".part")
+    staged.write_text(json.dumps({"dbt_project": fingerprint}), encoding="utf-8")
+    staged.replace(path)
+
+
+def begin_dbt_build(con: duckdb.DuckDBPyConnection, settings: PlantrackSettings) -> str | None:
+    """Before dbt rebuilds the working file: what it was built from so far; until the build
+    ends, the working file counts as built from nothing."""
+    known, before = _working_state(settings)
+    if not known:  # a fresh copy of the published file: its own record says
+        con.execute(BUILD_STATE_DDL)
+        rows = con.execute("SELECT fingerprint FROM meta.build_state WHERE name = 'dbt_project'").fetchall()
+        before = rows[0][0] if rows else None
+    _write_state(settings, None)
+    return before
+
+
+def end_dbt_build(con: duckdb.DuckDBPyConnection, settings: PlantrackSettings, before: str | None,
+                  complete: bool) -> None:
+    """After dbt built the models: the working file matches the current project if every model
+    was rebuilt, or if only some were and the rest already matched it. Otherwise (a partial
+    build of changed code) it stays unrecorded, and the next run rebuilds everything."""
+    current = project_fingerprint(settings.as_of)
     con.execute(BUILD_STATE_DDL)
-    con.execute("INSERT OR REPLACE INTO meta.build_state VALUES ('dbt_project', ?, now())",
-                [project_fingerprint(as_of)])
+    if complete or before == current:
+        con.execute("INSERT OR REPLACE INTO meta.build_state VALUES ('dbt_project', ?, now())", [current])
+        _write_state(settings, current)
+    else:
+        con.execute("DELETE FROM meta.build_state WHERE name = 'dbt_project'")
 
 
 @dataclass
@@ -83,10 +130,14 @@ def plan_run(settings: PlantrackSettings) -> Plan:
     except duckdb.Error as exc:  # unreadable: rebuild rather than guess
         return Plan(None, f"full build: published warehouse unreadable ({exc})")
     try:
+        current = project_fingerprint(settings.as_of)
         built = con.execute("SELECT fingerprint FROM meta.build_state WHERE name = 'dbt_project'").fetchall() \
             if _has_table(con, "meta", "build_state") else []
-        if not built or built[0][0] != project_fingerprint(settings.as_of):
-            return Plan(None, "full build: the dbt project, the contracts or the as-of date changed")
+        if not built or built[0][0] != current:
+            return Plan(None, "full build: the dbt project, the contracts, the checks or the as-of date changed")
+        known, working = _working_state(settings)
+        if known and working != current:
+            return Plan(None, "full build: the last build did not finish, or was built from other code")
         if not _has_table(con, "meta", "files"):
             return Plan(None, "full build: nothing loaded yet")
         landing = Path(settings.landing)

@@ -103,6 +103,8 @@ class PlantrackSettings(dg.ConfigurableResource):
         self._lock.__enter__()
         if not self.working_path.exists() and self.published_path.exists():
             shutil.copyfile(self.published_path, self.working_path)  # carry on from what was published
+            state = self.working_path.with_name(self.working_path.name + ".state.json")
+            state.unlink(missing_ok=True)  # the copy carries the published build's own record
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._lock is not None:

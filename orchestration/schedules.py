@@ -10,7 +10,7 @@ import time
 
 import dagster as dg
 
-from .incremental import plan_run
+from .incremental import Plan, plan_run
 from .resources import PlantrackSettings
 
 SETTLE_SECONDS = 60
@@ -35,7 +35,10 @@ def landing_fingerprint(settings: PlantrackSettings, now: float | None = None) -
 def planned_request(context, settings: PlantrackSettings, **kwargs) -> dg.RunRequest:
     """A run of what the new files touch (orchestration/incremental.py), or of everything."""
     plan = plan_run(settings)
-    return dg.RunRequest(asset_selection=None if plan.changed is None else plan.asset_keys(context.repository_def),
+    repository = context.repository_def if plan.changed is not None else None
+    if repository is None and plan.changed is not None:  # no asset graph to select from: everything
+        plan = Plan(None, plan.reason + " (no asset graph at hand: full build)")
+    return dg.RunRequest(asset_selection=plan.asset_keys(repository) if repository is not None else None,
                          tags={"plantrack/plan": plan.reason[:200], **kwargs.pop("tags", {})}, **kwargs)
 
 

@@ -16,7 +16,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from expectations.run import DQ_DDL, failing_now
 
-from ..incremental import record_build
+from ..incremental import begin_dbt_build, end_dbt_build
 from ..resources import PROJECT_ROOT, PlantrackSettings
 
 DBT_DIR = PROJECT_ROOT / "dbt_project"
@@ -66,8 +66,9 @@ def _build(context, dbt: DbtCliResource, settings: PlantrackSettings):
     os.environ["PLANTRACK_WAREHOUSE"] = working
     # One target folder per step, beside the warehouse and kept from night to night: dbt then
     # re-parses only what changed (partial parsing), seconds saved on every run. Builds of one
-    # warehouse never overlap (build lock); builds of two never share a folder.
-    target = settings.working_path.resolve().parent / "dbt-target" / context.op_def.name
+    # warehouse never overlap (build lock); builds of two never share a folder (one per file).
+    working_path = settings.working_path.resolve()
+    target = working_path.parent / "dbt-target" / working_path.stem / context.op_def.name
     # dbt unit tests check the SQL against fixed fixtures, not the data: they run in `make test`
     # (tests/integration/test_dbt_unit_tests.py), not every night, as dbt's documentation advises
     yield from dbt.cli(["build", "--exclude", "resource_type:unit_test",
@@ -78,12 +79,13 @@ def _build(context, dbt: DbtCliResource, settings: PlantrackSettings):
 @dbt_assets(manifest=project.manifest_path, project=project, name="dbt_models",
             exclude=MARTS_SELECTION, dagster_dbt_translator=PlantrackTranslator(), pool="duckdb_writer")
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: PlantrackSettings):
+    # what the working file is built from, so that the next run may rebuild only what new files
+    # touch (orchestration/incremental.py)
+    with duckdb.connect(str(settings.working_path)) as con:
+        before = begin_dbt_build(con, settings)
     yield from _build(context, dbt, settings)
-    con = duckdb.connect(str(settings.working_path))
-    try:
-        record_build(con, settings.as_of)  # the next run may then rebuild only what new files touch
-    finally:
-        con.close()
+    with duckdb.connect(str(settings.working_path)) as con:
+        end_dbt_build(con, settings, before, complete=set(context.selected_asset_keys) == set(context.assets_def.keys))
 
 
 @dbt_assets(manifest=project.manifest_path, project=project, name="dbt_marts",

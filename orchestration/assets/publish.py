@@ -56,11 +56,8 @@ def _data_quality(warehouse: Path) -> str:
     published when no critical check fails)."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        rows = con.execute("""
-            WITH latest AS (SELECT * FROM dq.check_results
-                QUALIFY row_number() OVER (PARTITION BY suite, expectation, coalesce(column_name, '')
-                                           ORDER BY checked_at DESC) = 1)
-            SELECT suite FROM latest GROUP BY suite HAVING bool_or(NOT success)""").fetchall()
+        rows = con.execute(
+            "SELECT suite FROM dq.latest_results GROUP BY suite HAVING bool_or(NOT success)").fetchall()
     finally:
         con.close()
     warned = sorted(r[0] for r in rows)

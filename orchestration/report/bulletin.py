@@ -78,13 +78,20 @@ def gather(warehouse: Path, as_of: str | None = None) -> dict:
             SELECT target_id, as_of, actual_value, target_value, is_estimate FROM marts.target_progress
             WHERE region_code = ? AND as_of <= ? AND as_of >= DATE '2014-01-01' AND list_contains(?, target_id)
             ORDER BY as_of""", [PROVINCE, date, list(HEADLINE)])
+        # the bureau's latest period on or before the as-of date (other extracts may be newer);
+        # where a January-to-Q4 figure and the year share an end, the year's
+        period = con.execute("""
+            SELECT period FROM marts.city_bulletin WHERE period_end <= ?
+            ORDER BY period_end DESC, period_type = 'year' DESC, period LIMIT 1""", [date]).fetchall()
+        city_period = period[0][0] if period else None
         cities = _rows(con, """
             SELECT r.code AS region_code, r.name_zh, r.name_en, r.level, b.period, b.energy_intensity_cut,
                 b.energy_consumption_growth, b.electricity_intensity_cut, b.cumulative_energy_intensity_cut,
                 b.allocated_cut, b.allocation_illustrative, b.status, b.warning_level
             FROM reference.regions AS r
-            LEFT JOIN marts.city_bulletin AS b ON b.region_code = r.code AND b.period_end = ?
-            WHERE r.level IN ('province', 'city') ORDER BY r.level <> 'province', r.code""", [date])
+            LEFT JOIN marts.city_bulletin AS b ON b.region_code = r.code AND b.period = ?
+            WHERE r.level IN ('province', 'city') ORDER BY r.level <> 'province', r.code""", [city_period])
+        latest = con.execute("SELECT max(as_of) FROM marts.target_progress").fetchall()[0][0]
         warnings = _rows(con, """
             SELECT p.target_id, p.clause, p.region_code, p.region_name_zh, p.region_name_en, p.status,
                 p.warning_level, p.warning_grade_zh, p.unit, p.actual_value, p.target_value,
@@ -95,11 +102,8 @@ def gather(warehouse: Path, as_of: str | None = None) -> dict:
             WHERE p.as_of = ? AND p.warning_level IN ('red', 'yellow')
             ORDER BY p.warning_level = 'yellow', p.clause, p.target_id, p.region_code""", [date])
         checks = _rows(con, """
-            WITH latest AS (SELECT * FROM dq.check_results
-                QUALIFY row_number() OVER (PARTITION BY suite, expectation, coalesce(column_name, '')
-                                           ORDER BY checked_at DESC) = 1)
             SELECT suite, severity, expectation, column_name, unexpected, checked_at
-            FROM latest WHERE NOT success ORDER BY severity, suite""")
+            FROM dq.latest_results WHERE NOT success ORDER BY severity, suite""")
         suites = con.execute("SELECT count(DISTINCT suite) FROM dq.check_results").fetchall()[0][0]
         files = _rows(con, """
             SELECT status, count(*) AS files, coalesce(sum(rows_loaded), 0) AS rows_loaded,
@@ -114,7 +118,8 @@ def gather(warehouse: Path, as_of: str | None = None) -> dict:
         built_at = con.execute("SELECT max(processed_at) FROM meta.files").fetchall()[0][0]
     finally:
         con.close()
-    return dict(as_of=date, headline=headline, trend=trend, cities=cities, warnings=warnings,
+    return dict(as_of=date, is_latest=date == latest, city_period=city_period, headline=headline,
+                trend=trend, cities=cities, warnings=warnings,
                 checks=checks, suites=suites, files=files, rejected=rejected, quarantine=quarantine,
                 last_delivery_processed=built_at)
 
@@ -202,8 +207,9 @@ def render(data: dict, dictionary_tables) -> str:
 
 def write_bulletin(warehouse: Path, folder: Path, as_of: str | None = None, out: Path | None = None,
                    log=print) -> Written:
-    """Write the bulletin: `out`, or `<folder>/bulletin_<as-of>.html` copied to
-    `<folder>/bulletin.html` (the latest). Written aside and renamed: never half a file."""
+    """Write the bulletin: `out`, or `<folder>/bulletin_<as-of>.html`, copied to
+    `<folder>/bulletin.html` when it is the latest as-of date. Written aside and renamed: never
+    half a file."""
     from ..assets.dbt import project  # the dbt manifest holds the column descriptions
 
     data = gather(Path(warehouse), as_of)
@@ -213,7 +219,7 @@ def write_bulletin(warehouse: Path, folder: Path, as_of: str | None = None, out:
     staged = target.with_name(target.name + ".part")
     staged.write_text(page, encoding="utf-8")
     staged.replace(target)
-    if out is None:
+    if out is None and data["is_latest"]:  # bulletin.html is the latest date's, never an earlier one
         latest = target.with_name("bulletin.html.part")
         shutil.copyfile(target, latest)
         latest.replace(target.with_name("bulletin.html"))

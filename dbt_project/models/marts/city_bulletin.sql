@@ -39,7 +39,7 @@ select
     round(f.electricity_intensity_cut, 2) as electricity_intensity_cut,
     round(p.cumulative_energy_intensity_cut, 2) as cumulative_energy_intensity_cut,
     p.allocated_cut,
-    coalesce(p.allocation_illustrative, false) as allocation_illustrative,
+    p.allocation_illustrative,  -- NULL where no allocation applies: not "official" by default
     p.status,
     p.warning_level,
     f.last_delivery_at

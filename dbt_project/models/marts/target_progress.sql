@@ -7,10 +7,8 @@ with measurements as (
 ),
 
 dq_latest as (
-    -- the newest result of every expectation of every suite
-    select * from {{ source('dq', 'check_results') }}
-    qualify row_number() over (partition by suite, expectation, coalesce(column_name, '')
-                               order by checked_at desc) = 1
+    -- the current verdict of every suite (expectations/run.py, DQ_DDL)
+    select * from {{ source('dq', 'latest_results') }}
 ),
 
 target_extracts as (
