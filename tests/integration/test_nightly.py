@@ -27,6 +27,14 @@ def settings_for(tmp: Path) -> PlantrackSettings:
                              exports=str(tmp / "exports"))
 
 
+def published_copy(clean_run, tmp: Path) -> PlantrackSettings:
+    """The sample's landing folder and published warehouse, copied into tmp."""
+    source, _, _ = clean_run
+    shutil.copytree(source / "landing", tmp / "landing")
+    shutil.copy(source / "warehouse.duckdb", tmp / "warehouse.duckdb")
+    return settings_for(tmp)
+
+
 def test_the_schedule_runs_the_nightly_job_at_two_in_beijing(tmp_path):
     defs = build_definitions(settings_for(tmp_path))
     schedule = defs.get_schedule_def("nightly_0200_beijing")
@@ -125,10 +133,7 @@ def test_two_builds_at_once_while_an_analyst_holds_the_warehouse_open(clean_run,
 
 
 def test_a_night_rebuilds_only_what_the_new_files_touch(clean_run, tmp_path):
-    source, _, _ = clean_run
-    shutil.copytree(source / "landing", tmp_path / "landing")
-    shutil.copy(source / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
-    settings = settings_for(tmp_path)
+    settings = published_copy(clean_run, tmp_path)
     defs = build_definitions(settings)
 
     nothing_new = plan_run(settings)
@@ -156,10 +161,7 @@ def test_a_night_rebuilds_only_what_the_new_files_touch(clean_run, tmp_path):
 
 
 def test_the_sensor_requests_only_what_new_files_touch_once_a_build_is_published(clean_run, tmp_path):
-    source, _, _ = clean_run
-    shutil.copytree(source / "landing", tmp_path / "landing")
-    shutil.copy(source / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
-    settings = settings_for(tmp_path)
+    settings = published_copy(clean_run, tmp_path)
     defs = build_definitions(settings)
     sensor = defs.get_sensor_def("landing_folder")
     settled = time.time() - 2 * SETTLE_SECONDS
@@ -177,10 +179,7 @@ def test_the_sensor_requests_only_what_new_files_touch_once_a_build_is_published
 
 
 def test_an_unfinished_build_makes_the_next_run_a_full_one(clean_run, tmp_path):
-    source, _, _ = clean_run
-    shutil.copytree(source / "landing", tmp_path / "landing")
-    shutil.copy(source / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
-    settings = settings_for(tmp_path)
+    settings = published_copy(clean_run, tmp_path)
     assert plan_run(settings).changed == []
     # dbt_models marks the working file as being rebuilt, and a failure leaves the mark
     state_path(settings).write_text(json.dumps({"dbt_project": None}), encoding="utf-8")
