@@ -54,6 +54,7 @@ class Column:
     min: float | None = None
     values: tuple[str, ...] | dict[str, bool] | None = None
     periods: tuple[str, ...] = ()
+    cumulative_quarters: bool = False  # quarters run from January: Q4 is the year
     pattern: str | None = None
 
     @property
@@ -131,6 +132,7 @@ def _column(spec: dict) -> Column:
         min=spec.get("min"),
         values=tuple(values) if isinstance(values, list) else values,
         periods=tuple(spec.get("periods", [])), pattern=spec.get("pattern"),
+        cumulative_quarters=bool(spec.get("cumulative_quarters", False)),
     )
 
 

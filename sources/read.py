@@ -368,6 +368,9 @@ def _value_sql(col: Column, r: str, scale: float, bulk: bool) -> str:
         return f"pt_region({r})"
     if t == "year":
         return f"pt_year({r})"
+    if t == "period" and col.cumulative_quarters:
+        # January to Q4 is the whole year: one period, so a year and its Q4 cannot both count
+        return f"regexp_replace(pt_period({r}), 'Q4$', '')"
     if t == "period":
         return f"pt_period({r})"
     if t == "date":

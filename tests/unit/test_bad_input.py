@@ -115,3 +115,21 @@ def test_xlsx_that_is_not_a_workbook(landing, ingest, warehouse):
     landing.deliver("env_pollutant_totals", "x.xlsx", buf.getvalue())
     out = ingest("env_pollutant_totals").files[0]
     assert out.status == "rejected" and "not a readable XLSX workbook" in out.error
+
+
+def test_january_to_q4_is_the_year_where_quarters_are_cumulative(landing, ingest, warehouse):
+    """统计期 2015年第四季度 of the city indicators (quarters from January) is the year 2015: a
+    file holding both is a key twice; a quarterly extract keeps its Q4."""
+    from sources.contract import contracts
+
+    header = ",".join(c.headers[0] for c in contracts()["stats_city_indicators"].columns) + "\n"
+    blanks = "," * (header.count(",") - 1)
+    landing.deliver("stats_city_indicators", "s.csv", header + f"2015年第四季度,沈阳市{blanks}\n"
+                    f"2014Q4,大连市{blanks}\n2014,大连市{blanks}\n")
+    ingest("stats_city_indicators")
+    assert rows(warehouse, "SELECT region_code, period FROM raw.stats_city_indicators") == [("210100", "2015")]
+    assert [q[1:4] for q in quarantine(warehouse)] == [(3, "(key)", "210200 / 2014"), (4, "(key)", "210200 / 2014")]
+    landing.deliver("env_disclosure", "d.csv", "统计期,地区,应公布自行监测企业数,已公布自行监测企业数,"
+                    "应公布监督性监测企业数,已公布监督性监测企业数\n2014Q4,沈阳,1,1,1,1\n")
+    ingest("env_disclosure")
+    assert rows(warehouse, "SELECT period FROM raw.env_disclosure") == [("2014Q4",)]
