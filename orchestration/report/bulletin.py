@@ -94,10 +94,11 @@ def gather(warehouse: Path, as_of: str | None = None) -> dict:
         latest = con.execute("SELECT max(as_of) FROM marts.target_progress").fetchall()[0][0]
         warnings = _rows(con, """
             SELECT p.target_id, p.clause, p.region_code, p.region_name_zh, p.region_name_en, p.status,
-                p.warning_level, p.warning_grade_zh, p.unit, p.actual_value, p.target_value,
+                p.warning_level, p.warning_grade_zh, p.unit, p.actual_value, p.target_value, p.achieved, p.required,
                 p.completion_ratio, p.time_elapsed_ratio, w.recovery_needed, w.recovery_note,
-                p.target_text_zh
+                p.target_text_zh, r.level AS region_level
             FROM marts.target_progress AS p
+            JOIN reference.regions AS r ON r.code = p.region_code
             LEFT JOIN marts.early_warning AS w USING (target_id, region_code, as_of)
             WHERE p.as_of = ? AND p.warning_level IN ('red', 'yellow')
             ORDER BY p.warning_level = 'yellow', p.clause, p.target_id, p.region_code""", [date])
