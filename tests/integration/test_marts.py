@@ -154,3 +154,15 @@ def test_status_command(clean_run, capsys):
                  "--region", "210300"]) == 0
     out = capsys.readouterr().out
     assert "鞍山市" in out and "city_energy_intensity_cut" in out and "2014-12-31" in out
+
+
+def test_past_the_deadline_the_warning_says_what_is_still_missing(clean_run):
+    """NOx was missed at the 2015 deadline: no year remains, so the gap is the cut still missing,
+    1 − (1 − required) / (1 − actual), not a cut "per remaining year"."""
+    _, _, con = clean_run
+    actual, required, remaining, needed, note = con.execute("""SELECT actual_value, required,
+        remaining_years, recovery_needed, recovery_note FROM marts.early_warning
+        WHERE target_id = 'nox_cut' AND region_code = '210000'""").fetchall()[0]
+    assert remaining == 0 and actual < required
+    assert needed == pytest.approx(100 * (1 - (1 - required / 100) / (1 - actual / 100)))
+    assert note.startswith("期满仍需降低")

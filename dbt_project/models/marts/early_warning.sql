@@ -29,7 +29,11 @@ select
         when kind = 'annual_growth' then target_value - actual_value
     end as recovery_needed,
     case
+        when kind in ('intensity_reduction', 'total_reduction', 'annual_reduction') and remaining_years = 0
+            then '期满仍需降低 further cut still missing at the deadline (%)'
         when kind in ('intensity_reduction', 'total_reduction', 'annual_reduction') then '每年还需降低 cut still needed per remaining year (%)'
+        when kind in ('cumulative_quantity', 'annual_quantity') and remaining_years = 0
+            then '期满仍差 amount still missing at the deadline'
         when kind in ('cumulative_quantity', 'annual_quantity') then '每年还需完成 amount still needed per remaining year'
         when kind = 'level' then '距目标差距 gap to the target'
         when kind = 'annual_growth' then '增速差距 gap in average annual growth (percentage points)'
