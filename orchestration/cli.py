@@ -64,13 +64,14 @@ def cmd_run(args) -> int:
 
 
 def cmd_report(args) -> int:
+    from .assets.dbt import project
     from .report.bulletin import write_bulletin
 
     settings = PlantrackSettings.from_env(warehouse=args.warehouse, exports=args.exports)
     if not settings.published_path.exists():
         print(f"no published warehouse at {settings.published_path}: run `plantrack run` first", file=sys.stderr)
         return EXIT_FAILED
-    write_bulletin(settings.published_path, settings.reports_path, as_of=args.as_of,
+    write_bulletin(settings.published_path, settings.reports_path, project.manifest_path, as_of=args.as_of,
                    out=Path(args.out) if args.out else None)
     return EXIT_OK
 

@@ -35,11 +35,11 @@ def landing_fingerprint(settings: PlantrackSettings, now: float | None = None) -
 def planned_request(context, settings: PlantrackSettings, **kwargs) -> dg.RunRequest:
     """A run of what the new files touch (orchestration/incremental.py), or of everything."""
     plan = plan_run(settings)
-    repository = context.repository_def if plan.changed is not None else None
-    if repository is None and plan.changed is not None:  # no asset graph to select from: everything
+    if plan.changed is not None and context.repository_def is None:  # no asset graph to select from
         plan = Plan(None, plan.reason + " (no asset graph at hand: full build)")
-    return dg.RunRequest(asset_selection=plan.asset_keys(repository) if repository is not None else None,
-                         tags={"plantrack/plan": plan.reason[:200], **kwargs.pop("tags", {})}, **kwargs)
+    keys = None if plan.changed is None else plan.asset_keys(context.repository_def)
+    return dg.RunRequest(asset_selection=keys, tags={"plantrack/plan": plan.reason[:200], **kwargs.pop("tags", {})},
+                         **kwargs)
 
 
 def build_schedule(job) -> dg.ScheduleDefinition:

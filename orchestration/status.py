@@ -20,6 +20,12 @@ def _fmt(value) -> str:
     return f"{value:,.2f}" if abs(value) < 1e6 else f"{value:,.0f}"
 
 
+def latest_as_of(con: duckdb.DuckDBPyConnection, as_of: str | None = None):
+    """The latest as-of date of the marts on or before `as_of` (default: the latest); None if none."""
+    return con.execute("SELECT max(as_of) FROM marts.target_progress WHERE as_of <= coalesce(CAST(? AS DATE), as_of)",
+                       [as_of]).fetchall()[0][0]
+
+
 def show_status(warehouse: Path, as_of: str | None, region: str, console: Console | None = None) -> int:
     console = console or Console(width=None if sys.stdout.isatty() else 160)
     if not warehouse.exists():
@@ -27,9 +33,7 @@ def show_status(warehouse: Path, as_of: str | None, region: str, console: Consol
         return 3
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        date = con.execute(
-            "SELECT max(as_of) FROM marts.target_progress WHERE as_of <= coalesce(CAST(? AS DATE), as_of)",
-            [as_of]).fetchall()[0][0]
+        date = latest_as_of(con, as_of)
         rows = con.execute("""
             SELECT target_id, clause, region_name_zh, region_name_en, actual_value, target_value, unit,
                    completion_ratio, time_elapsed_ratio, status, warning_level, warning_grade_zh, is_estimate

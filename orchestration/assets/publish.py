@@ -114,7 +114,7 @@ def published_warehouse(context: dg.AssetExecutionContext, settings: PlantrackSe
                 "Also `plantrack report`.",
 )
 def bulletin(context: dg.AssetExecutionContext, settings: PlantrackSettings) -> dg.MaterializeResult:
-    written = write_bulletin(settings.published_path, settings.reports_path,
+    written = write_bulletin(settings.published_path, settings.reports_path, project.manifest_path,
                              as_of=settings.as_of or None, log=context.log.info)
     return dg.MaterializeResult(metadata={"file": dg.MetadataValue.path(str(written.path.resolve())),
                                           "as_of": written.as_of, "bytes": written.path.stat().st_size})

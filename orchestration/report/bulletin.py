@@ -10,7 +10,6 @@ read from the marts; nothing is computed here but formatting."""
 from __future__ import annotations
 
 import datetime as dt
-import html
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
+from ..status import latest_as_of
 from .dictionary import data_dictionary
 
 PROVINCE = "210000"
@@ -54,20 +54,14 @@ def _rows(con, sql: str, params=()) -> list[dict]:
     return [dict(zip(names, r)) for r in cursor.fetchall()]
 
 
-def resolve_as_of(con, as_of: str | None) -> dt.date:
-    """The latest as-of date of the marts on or before the one asked for (default: the latest)."""
-    found = con.execute("SELECT max(as_of) FROM marts.target_progress WHERE as_of <= coalesce(?::date, as_of)",
-                        [as_of]).fetchall()[0][0]
-    if found is None:
-        raise ValueError(f"the marts hold no as-of date on or before {as_of}")
-    return found
-
-
 def gather(warehouse: Path, as_of: str | None = None) -> dict:
     """Everything the bulletin shows, read from the published warehouse (read-only)."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        date = resolve_as_of(con, as_of)
+        date = latest_as_of(con, as_of)
+        if date is None:
+            raise ValueError(f"the marts hold no as-of date on or before {as_of}")
+        is_latest = date == latest_as_of(con)
         headline = _rows(con, """
             SELECT target_id, actual_value, target_value, unit, completion_ratio, time_elapsed_ratio,
                 status, warning_level, warning_grade_zh, is_estimate, data_quality, target_text_zh
@@ -91,7 +85,6 @@ def gather(warehouse: Path, as_of: str | None = None) -> dict:
             FROM reference.regions AS r
             LEFT JOIN marts.city_bulletin AS b ON b.region_code = r.code AND b.period = ?
             WHERE r.level IN ('province', 'city') ORDER BY r.level <> 'province', r.code""", [city_period])
-        latest = con.execute("SELECT max(as_of) FROM marts.target_progress").fetchall()[0][0]
         warnings = _rows(con, """
             SELECT p.target_id, p.clause, p.region_code, p.region_name_zh, p.region_name_en, p.status,
                 p.warning_level, p.warning_grade_zh, p.unit, p.actual_value, p.target_value, p.achieved, p.required,
@@ -116,13 +109,11 @@ def gather(warehouse: Path, as_of: str | None = None) -> dict:
             SELECT extract, regexp_replace(reason, ': rows .*', '') AS reason,
                 count(DISTINCT (file_id, row_number)) AS rows
             FROM meta.quarantine GROUP BY ALL ORDER BY rows DESC, extract LIMIT 20""")
-        built_at = con.execute("SELECT max(processed_at) FROM meta.files").fetchall()[0][0]
     finally:
         con.close()
-    return dict(as_of=date, is_latest=date == latest, city_period=city_period, headline=headline,
+    return dict(as_of=date, is_latest=is_latest, city_period=city_period, headline=headline,
                 trend=trend, cities=cities, warnings=warnings,
-                checks=checks, suites=suites, files=files, rejected=rejected, quarantine=quarantine,
-                last_delivery_processed=built_at)
+                checks=checks, suites=suites, files=files, rejected=rejected, quarantine=quarantine)
 
 
 # ---- charts (plotly figures; plotly.js is inlined once in the page) ----
@@ -202,19 +193,16 @@ def render(data: dict, dictionary_tables) -> str:
         plotly_js=get_plotlyjs(), font=FONT, dictionary=dictionary_tables,
         charts={"progress": _chart_html(progress_chart(data["headline"]), "chart-progress"),
                 "cities": _chart_html(city_chart(data["cities"]), "chart-cities"),
-                "trend": _chart_html(trend_chart(data["trend"]), "chart-trend")},
-        escape=html.escape)
+                "trend": _chart_html(trend_chart(data["trend"]), "chart-trend")})
 
 
-def write_bulletin(warehouse: Path, folder: Path, as_of: str | None = None, out: Path | None = None,
-                   log=print) -> Written:
+def write_bulletin(warehouse: Path, folder: Path, dbt_manifest: Path, as_of: str | None = None,
+                   out: Path | None = None, log=print) -> Written:
     """Write the bulletin: `out`, or `<folder>/bulletin_<as-of>.html`, copied to
     `<folder>/bulletin.html` when it is the latest as-of date. Written aside and renamed: never
     half a file."""
-    from ..assets.dbt import project  # the dbt manifest holds the column descriptions
-
     data = gather(Path(warehouse), as_of)
-    page = render(data, data_dictionary(project.manifest_path))
+    page = render(data, data_dictionary(dbt_manifest))  # the column descriptions
     target = Path(out) if out else Path(folder) / f"bulletin_{data['as_of']:%Y-%m-%d}.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = target.with_name(target.name + ".part")
