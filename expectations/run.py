@@ -51,8 +51,10 @@ CREATE TABLE IF NOT EXISTS dq.check_results (
     unexpected     VARCHAR,      -- a few unexpected values, JSON
     message        VARCHAR,      -- the exception, when a metric raised one
     extracts       VARCHAR[],    -- the extracts whose figures the suite judges
-    rows_checked   BIGINT
+    rows_checked   BIGINT,
+    judged_files   BIGINT[]      -- the deliveries a suite of new deliveries judged (else NULL)
 );
+ALTER TABLE dq.check_results ADD COLUMN IF NOT EXISTS judged_files BIGINT[];
 -- the current verdict: every expectation of each suite's newest evaluation (a suite records all
 -- its expectations at once; one that had nothing new to check keeps its previous verdict)
 CREATE OR REPLACE VIEW dq.latest_results AS
@@ -80,6 +82,7 @@ class SuiteOutcome:
     rows: int
     outcomes: list[ExpectationOutcome] = field(default_factory=list)
     skipped: str | None = None
+    judged_files: list[int] | None = None
 
     def failed(self, severity: str) -> list[ExpectationOutcome]:
         return [o for o in self.outcomes if not o.success and o.severity == severity]
@@ -207,25 +210,55 @@ def _plain(value):
     return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
 
 
-def frame(con: duckdb.DuckDBPyConnection, spec: dict, new_files: list[int]) -> pd.DataFrame | None:
-    """The suite's DataFrame; None when it judges new deliveries and there are none."""
+def frame(con: duckdb.DuckDBPyConnection, spec: dict, new_files: list[int] | None) -> pd.DataFrame | None:
+    """The suite's DataFrame; None when it judges new deliveries and has none to judge
+    (``new_files`` None or empty; ``[]`` after a withdrawal left nothing: see
+    ``files_to_judge``, gives an empty frame instead, so that a new verdict is recorded)."""
     query = spec["query"]
     if "{new_files}" in query:
-        if not new_files:
+        if new_files is None:
             return None
-        query = query.replace("{new_files}", ", ".join(str(int(f)) for f in new_files))
+        query = query.replace("{new_files}", ", ".join(str(int(f)) for f in new_files) or "NULL")
     return con.execute(query).df()
 
 
+def files_to_judge(con: duckdb.DuckDBPyConnection, name: str, extract: str,
+                   loaded_now: list[int]) -> tuple[list[int] | None, str | None]:
+    """The deliveries a suite of new deliveries judges in this run, and why.
+
+    The files loaded in this run, if any. Otherwise, when a delivery of the extract was
+    withdrawn since the suite's newest verdict (`plantrack withdraw`), that verdict's files
+    less the withdrawn ones — possibly none: a verdict on a withdrawn delivery no longer
+    stands, so a run it blocked is unblocked. Otherwise None: nothing to judge."""
+    if loaded_now:
+        return loaded_now, None
+    con.execute(DQ_DDL)
+    checked_at, judged = con.execute(
+        "SELECT max(checked_at), any_value(judged_files) FROM dq.latest_results WHERE suite = ?",
+        [name]).fetchall()[0]
+    if checked_at is None:
+        return None, None
+    withdrawn = {r[0] for r in con.execute("""
+        SELECT w.file_id FROM meta.withdrawals w JOIN meta.files f USING (file_id)
+        WHERE f.extract = ? AND w.withdrawn_at > ?""", [extract, checked_at]).fetchall()}
+    if not withdrawn:
+        return None, None
+    kept = [f for f in (judged or []) if f not in withdrawn]
+    return kept, "re-judged after the withdrawal of file(s) " + ", ".join(map(str, sorted(withdrawn)))
+
+
 def run_suite(con: duckdb.DuckDBPyConnection, validator: Validator, name: str, run_id: str,
-              new_files: list[int]) -> SuiteOutcome:
-    """Validate one suite and record its results in dq.check_results."""
+              new_files: list[int] | None) -> SuiteOutcome:
+    """Validate one suite and record its results in dq.check_results. ``new_files``: the
+    deliveries a suite of new deliveries judges (``files_to_judge``); None: nothing new."""
     spec = suites()[name]
     outcome = SuiteOutcome(name, "/".join(spec["guards"]), spec.get("extracts", []), 0)
     data = frame(con, spec, new_files)
     if data is None:
         outcome.skipped = "no new delivery in this run"
         return outcome
+    if "{new_files}" in spec["query"]:
+        outcome.judged_files = list(new_files)
     outcome.rows = len(data)
     outcome.outcomes = validator.validate(spec, data)
     record(con, run_id, outcome)
@@ -246,7 +279,9 @@ def record(con: duckdb.DuckDBPyConnection, run_id: str, outcome: SuiteOutcome) -
     con.execute(DQ_DDL)
     now = dt.datetime.now()
     con.executemany(
-        "INSERT INTO dq.check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO dq.check_results (run_id, checked_at, asset, suite, expectation, column_name, "
+        "severity, success, observed_value, unexpected, message, extracts, rows_checked, judged_files) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [[run_id, now, outcome.asset, outcome.suite, o.expectation, o.column, o.severity, o.success,
           o.observed, json.dumps(o.unexpected, ensure_ascii=False, default=str), o.message,
-          outcome.extracts, outcome.rows] for o in outcome.outcomes])
+          outcome.extracts, outcome.rows, outcome.judged_files] for o in outcome.outcomes])

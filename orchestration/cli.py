@@ -63,6 +63,36 @@ def cmd_run(args) -> int:
     return summary.exit_code
 
 
+def cmd_withdraw(args) -> int:
+    """Withdraw one delivery; the next run rebuilds what depended on it."""
+    import getpass
+
+    from sources.load import WithdrawError, connect, withdraw
+
+    settings = PlantrackSettings.from_env(landing=args.landing, warehouse=args.warehouse)
+    if not settings.published_path.exists() and not settings.working_path.exists():
+        print(f"no warehouse at {settings.published_path}: nothing was delivered yet", file=sys.stderr)
+        return EXIT_FAILED
+    # the build's working file, not the analysts' published one: the withdrawal is data the next
+    # build publishes, like a delivery
+    with build_lock(settings.working_path, log=print):
+        settings.ensure_working_file()
+        con = connect(settings.working_path)
+        try:
+            file_id, extract, path = withdraw(con, args.file, args.reason, settings.landing_path,
+                                              by=getpass.getuser())
+        except WithdrawError as e:
+            print(f"not withdrawn 未撤回: {e}", file=sys.stderr)
+            return EXIT_REJECTED
+        finally:
+            con.close()
+    print(f"withdrawn 已撤回: {path} (file {file_id}, {extract}) — {args.reason}\n"
+          f"The next `plantrack run` rebuilds {extract} and what depends on it without this "
+          f"delivery: the deliveries before it count again. Its rows stay in raw.{extract} "
+          "(meta.withdrawals says why).")
+    return EXIT_OK
+
+
 def cmd_report(args) -> int:
     from .assets.dbt import project
     from .report.bulletin import write_bulletin
@@ -102,6 +132,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--exports")
     p.add_argument("--as-of", help="the as-of date of the progress marts (YYYY-MM-DD)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("withdraw", help="withdraw a loaded delivery: its values stop counting from the next run")
+    p.add_argument("file", help="the delivery: its path under the landing folder "
+                                "(stats_city_indicators/x.csv) or its meta.files file_id")
+    p.add_argument("--reason", required=True, help="why (kept in meta.withdrawals)")
+    p.add_argument("--landing")
+    p.add_argument("--warehouse")
+    p.set_defaults(func=cmd_withdraw)
 
     p = sub.add_parser("report", help="write the progress bulletin (self-contained HTML) from the published warehouse")
     p.add_argument("--warehouse")

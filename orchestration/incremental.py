@@ -142,11 +142,38 @@ def plan_run(settings: PlantrackSettings) -> Plan:
             return Plan(None, "full build: nothing loaded yet")
         landing = Path(settings.landing)
         changed = [e for e in contracts() if unseen_files(con, e, landing)]
+        published_withdrawals = _withdrawals(con)
     finally:
         con.close()
-    if not changed:
+    withdrawn = sorted({x for f, x in _working_withdrawals(settings) - published_withdrawals} - set(changed))
+    if not changed and not withdrawn:
         return Plan([], "no new files: the marts and their publication only")
-    return Plan(changed, "incremental: new files for " + ", ".join(changed))
+    return Plan(changed + withdrawn, "incremental: " + "; ".join(filter(None, [
+        "new files for " + ", ".join(changed) if changed else "",
+        "withdrawn deliveries of " + ", ".join(withdrawn) if withdrawn else ""])))
+
+
+def _withdrawals(con) -> set[tuple[int, str]]:
+    """(file_id, extract) of every withdrawn delivery."""
+    if not _has_table(con, "meta", "withdrawals"):
+        return set()
+    return set(con.execute("SELECT w.file_id, f.extract FROM meta.withdrawals w "
+                           "JOIN meta.files f USING (file_id)").fetchall())
+
+
+def _working_withdrawals(settings: PlantrackSettings) -> set[tuple[int, str]]:
+    """Withdrawals recorded in the working file (`plantrack withdraw`) — the published one
+    learns of them when the next build publishes."""
+    if not settings.working_path.exists():
+        return set()
+    try:
+        con = duckdb.connect(str(settings.working_path), read_only=True)
+    except duckdb.Error:
+        return set()
+    try:
+        return _withdrawals(con)
+    finally:
+        con.close()
 
 
 def _has_table(con, schema: str, table: str) -> bool:

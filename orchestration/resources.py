@@ -101,8 +101,13 @@ class PlantrackSettings(dg.ConfigurableResource):
         """For the whole run: wait for any other build, then hold the working file."""
         self._lock = build_lock(self.working_path, log=context.log.info if context.log else None)
         self._lock.__enter__()
+        self.ensure_working_file()
+
+    def ensure_working_file(self) -> None:
+        """With the build lock held: a working file to write into, carrying on from what was
+        published when there is none."""
         if not self.working_path.exists() and self.published_path.exists():
-            shutil.copyfile(self.published_path, self.working_path)  # carry on from what was published
+            shutil.copyfile(self.published_path, self.working_path)
             state = self.working_path.with_name(self.working_path.name + ".state.json")
             state.unlink(missing_ok=True)  # the copy carries the published build's own record
 

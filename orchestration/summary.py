@@ -16,6 +16,7 @@ from rich.table import Table
 
 from expectations.run import build_docs, failing_now, suites
 from sources.contract import contracts
+from sources.load import absent_deliveries
 
 if TYPE_CHECKING:
     from .resources import PlantrackSettings
@@ -35,11 +36,13 @@ class RunSummary:
     marts_rebuilt: bool = False
     data_docs: str | None = None
     bulletin: str | None = None
+    absent: list[tuple[str, str]] = field(default_factory=list)  # loaded files gone from landing
 
     @classmethod
     def collect(cls, warehouse: Path, run_id: str, failed_steps: list[str],
                 skipped_steps: list[str] = (), marts_rebuilt: bool = False,
-                data_docs: Path | None = None, bulletin: Path | None = None) -> "RunSummary":
+                data_docs: Path | None = None, bulletin: Path | None = None,
+                landing: Path | None = None) -> "RunSummary":
         s = cls(run_id, failed_steps=failed_steps, skipped_steps=list(skipped_steps),
                 marts_rebuilt=marts_rebuilt, bulletin=str(bulletin) if bulletin else None,
                 data_docs=str(data_docs) if data_docs and data_docs.exists() else None)
@@ -69,6 +72,8 @@ class RunSummary:
                     FROM dq.check_results WHERE run_id = ? GROUP BY suite ORDER BY suite""", [run_id]).fetchall()
                 this_run = {suite for suite, _, _ in s.checks}
                 s.still_failing = [f for f in failing_now(con) if f[0] not in this_run]
+            if landing is not None and landing.is_dir():
+                s.absent = absent_deliveries(con, landing)
         finally:
             con.close()
         return s
@@ -143,6 +148,11 @@ class RunSummary:
                       f"{sum(1 for c in self.checks if c[1] == 'warning')} warned, "
                       f"{sum(1 for c in self.checks if c[1] == 'failed')} failed"
                       + (f" — Data Docs: {self.data_docs}" if self.data_docs else ""))
+        if self.absent:
+            shown = ", ".join(p for _, p in self.absent[:5]) + (" …" if len(self.absent) > 5 else "")
+            console.print(f"kept 保留: {len(self.absent)} delivered file(s) no longer in the landing "
+                          f"folder ({shown}) — their data stay in the warehouse; to take a delivery "
+                          "back, `plantrack withdraw FILE --reason …`")
         for step in self.failed_steps:
             console.print(f"[red bold]failed step 失败步骤[/red bold] {step}")
         if self.marts_rebuilt:
@@ -178,4 +188,4 @@ def summarize_run(instance, run_id: str, settings: PlantrackSettings):
                    for e in events)
     docs = build_docs(data_docs_folder(settings)) if data_docs_folder(settings).exists() else None
     return RunSummary.collect(settings.working_path, run_id, failed, skipped, marts_rebuilt=published,
-                              data_docs=docs, bulletin=settings.reports_path / "bulletin.html" if reported else None)
+                              data_docs=docs, landing=settings.landing_path, bulletin=settings.reports_path / "bulletin.html" if reported else None)

@@ -2,7 +2,11 @@
 
 Each ``contracts/<extract>.yaml`` names the extract's columns (Chinese headers, English alias),
 their type, canonical unit and the header-unit variants with their scale, the key, and which
-columns must be present. The reader, the loader, the sample generator, the tests and the docs
+columns every file must carry. Offices rarely resend a whole table, so a file needs only the
+key, the columns marked ``required`` and at least one measure (any other column); a column
+marked ``needs: [other]`` means nothing without that other one (a scale without its unit), so
+a file that carries it must carry both. Columns a file does not carry are *not delivered*:
+they erase nothing (issue 11). The reader, the loader, the sample generator, the tests and the docs
 all read these files; nothing else knows what an extract looks like.
 """
 
@@ -49,8 +53,9 @@ class Column:
     description: str = ""
     unit: str | None = None
     units: dict[str, float] = field(default_factory=dict)
-    not_null: bool = False
-    optional: bool = False
+    not_null: bool = False   # a carried cell may not be missing (the row is quarantined)
+    required: bool = False   # every file must carry the column (key columns always do)
+    needs: tuple[str, ...] = ()  # columns a file must carry along with this one
     min: float | None = None
     values: tuple[str, ...] | dict[str, bool] | None = None
     periods: tuple[str, ...] = ()
@@ -83,7 +88,29 @@ class Contract:
 
     @property
     def required_columns(self) -> tuple[Column, ...]:
-        return tuple(c for c in self.columns if not c.optional)
+        """Columns every file must carry: the key and the columns marked ``required``."""
+        return tuple(c for c in self.columns if c.required or c.name in self.key)
+
+    @property
+    def measures(self) -> tuple[Column, ...]:
+        """The columns a delivery may carry or not: everything outside the key. A file must
+        carry at least one of them."""
+        return tuple(c for c in self.columns if c.name not in self.key)
+
+    def missing_columns(self, carried: set[str]) -> str | None:
+        """Why a file carrying the columns ``carried`` (contract names) cannot load, or None.
+
+        It needs every required column, every column a carried one ``needs``, and at least one
+        measure. The message names the columns by their Chinese header and alias."""
+        missing = [c for c in self.required_columns if c.name not in carried]
+        missing += [self.column(n) for c in self.columns if c.name in carried
+                    for n in c.needs if n not in carried and self.column(n) not in missing]
+        if missing:
+            return "missing required column(s) " + ", ".join(c.label for c in missing)
+        if not any(c.name in carried for c in self.measures):
+            return ("carries no measure: none of " + ", ".join(c.label for c in self.measures)
+                    + " (a delivery needs the key and at least one of them)")
+        return None
 
     def match_header(self, cell: str) -> tuple[Column, float] | None:
         """The column a header cell names, and the scale its unit implies.
@@ -128,7 +155,8 @@ def _column(spec: dict) -> Column:
         aliases=tuple(spec.get("aliases", [spec["name"]])),
         description=spec.get("description", ""), unit=spec.get("unit"),
         units={str(k): float(v) for k, v in (spec.get("units") or {}).items()},
-        not_null=bool(spec.get("not_null", False)), optional=bool(spec.get("optional", False)),
+        not_null=bool(spec.get("not_null", False)), required=bool(spec.get("required", False)),
+        needs=tuple(spec.get("needs", [])),
         min=spec.get("min"),
         values=tuple(values) if isinstance(values, list) else values,
         periods=tuple(spec.get("periods", [])), pattern=spec.get("pattern"),
@@ -144,9 +172,13 @@ def load_contract(path: Path) -> Contract:
         columns=tuple(_column(c) for c in spec["columns"]), bulk=bool(spec.get("bulk", False)),
     )
     names = [c.name for c in contract.columns]
-    missing = set(contract.key) - set(names)
+    missing = (set(contract.key) | {n for c in contract.columns for n in c.needs}) - set(names)
     if missing or len(set(names)) != len(names) or path.stem != contract.extract:
-        raise ValueError(f"contract {path.name}: bad key {missing} or duplicate/misnamed columns")
+        raise ValueError(f"contract {path.name}: unknown key/needs column(s) {missing} "
+                         "or duplicate/misnamed columns")
+    if any("optional" in c for c in spec["columns"]):
+        raise ValueError(f"contract {path.name}: 'optional' is gone — every column outside the "
+                         "key is optional unless marked 'required' (issue 11)")
     return contract
 
 

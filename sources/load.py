@@ -3,7 +3,9 @@
 One transaction per file: a crash mid-file leaves nothing of it, and the next run loads it.
 A file is known by its content hash: the same bytes load once, a run loads only what it has
 not seen, and a corrected file (new bytes, same keys) is simply a later delivery — raw keeps
-every delivery, and the models downstream read the newest one per key (highest _file_id).
+every delivery, and the models downstream read, for each key and each measure, the newest
+delivered figure (a file may carry any subset of the measures). A withdrawn delivery
+(``withdraw``) stays in raw as history but no longer counts.
 """
 
 from __future__ import annotations
@@ -45,7 +47,19 @@ CREATE TABLE IF NOT EXISTS meta.files (
     error            VARCHAR,              -- why a file was rejected
     duplicate_of     BIGINT,               -- same bytes as this earlier file
     notes            VARCHAR,              -- columns ignored, title and footnote rows skipped
-    seconds          DOUBLE
+    seconds          DOUBLE,
+    columns_delivered VARCHAR[]            -- the contract columns the file carried; the others
+                                           -- were not delivered (NULL in raw, and erase nothing)
+);
+-- warehouses built before columns_delivered existed: their files carried every column they held
+ALTER TABLE meta.files ADD COLUMN IF NOT EXISTS columns_delivered VARCHAR[];
+-- deliveries an office or the plan office took back (`plantrack withdraw`): their values no
+-- longer count, the earlier deliveries count again; the rows stay in raw as history
+CREATE TABLE IF NOT EXISTS meta.withdrawals (
+    file_id      BIGINT PRIMARY KEY,
+    withdrawn_at TIMESTAMP NOT NULL,
+    reason       VARCHAR NOT NULL,
+    withdrawn_by VARCHAR
 );
 CREATE TABLE IF NOT EXISTS meta.quarantine (
     file_id     BIGINT NOT NULL,
@@ -234,12 +248,15 @@ def _reject(con, record: dict, rel: str, started: float, reason: str) -> FileOut
 def _record_file(con, file_id: int, *, extract, path, sha256, size_bytes, received_at,
                  processed_at, run_id, status, encoding=None, header_row=None, rows_read=None,
                  rows_loaded=None, rows_quarantined=None, error=None, duplicate_of=None,
-                 notes=None, seconds=None) -> None:
+                 notes=None, seconds=None, columns_delivered=None) -> None:
     con.execute(
-        "INSERT INTO meta.files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO meta.files (file_id, extract, path, sha256, size_bytes, received_at, "
+        "processed_at, run_id, status, encoding, header_row, rows_read, rows_loaded, "
+        "rows_quarantined, error, duplicate_of, notes, seconds, columns_delivered) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [file_id, extract, path, sha256, size_bytes, received_at, processed_at, run_id, status,
          encoding, header_row, rows_read, rows_loaded, rows_quarantined, error, duplicate_of,
-         notes, seconds])
+         notes, seconds, columns_delivered])
 
 
 def _grid_source(con, grid: Grid) -> str:
@@ -314,13 +331,17 @@ def _load_grid(con, contract: Contract, grid: Grid, record: dict, rel: str,
                 FROM grid_rejects""")
         bad = _scalar(con, "SELECT count(DISTINCT row_number) FROM meta.quarantine WHERE file_id = ?",
                       [file_id])
+        carried = {m.column.name for m in grid.mapped}
+        not_carried = [c.label for c in contract.columns if c.name not in carried]
         notes = "; ".join(filter(None, [
+            "not delivered (earlier figures stand): " + ", ".join(not_carried) if not_carried else "",
             "ignored columns: " + ", ".join(grid.ignored_headers) if grid.ignored_headers else "",
             "skipped " + ", ".join(grid.skipped) if grid.skipped else ""]))
         _record_file(con, file_id, **record, status="loaded", encoding=grid.encoding,
                      header_row=grid.header_row, rows_read=read, rows_loaded=loaded,
                      rows_quarantined=bad, notes=notes or None,
-                     seconds=time.monotonic() - started)
+                     seconds=time.monotonic() - started,
+                     columns_delivered=[c.name for c in contract.columns if c.name in carried])
         if loaded + bad != read:  # the accounting invariant: nothing vanishes
             raise RuntimeError(f"{rel}: rows read {read} != loaded {loaded} + quarantined {bad}")
         con.execute("COMMIT")
@@ -372,3 +393,61 @@ def _drop_scratch(con, grid: Grid) -> None:
 
 def _lit_key(contract: Contract) -> str:
     return "'" + " / ".join(contract.key) + "'"
+
+
+class WithdrawError(Exception):
+    """The delivery named cannot be withdrawn (unknown, ambiguous, not loaded, or already withdrawn)."""
+
+
+def withdraw(con: duckdb.DuckDBPyConnection, file: str, reason: str, landing: Path,
+             by: str | None = None) -> tuple[int, str, str]:
+    """Mark one loaded delivery withdrawn (meta.withdrawals): its values stop counting, the
+    deliveries before it count again, and its rows stay in raw as history.
+
+    ``file`` is a meta.files.file_id, a path relative to the landing folder
+    (``stats_city_indicators/x.csv``) or a path to the file under ``landing``. Returns
+    (file_id, extract, path). Raises WithdrawError with the reason when it cannot."""
+    if not reason.strip():
+        raise WithdrawError("a withdrawal needs a reason (--reason)")
+    if file.isdigit():
+        found = con.execute("SELECT file_id, extract, path, status FROM meta.files WHERE file_id = ?",
+                            [int(file)]).fetchall()
+    else:
+        rel = file
+        try:
+            rel = str(Path(file).resolve().relative_to(landing.resolve()))
+        except ValueError:
+            pass  # not a path under the landing folder: take it as the recorded relative path
+        found = con.execute("""SELECT file_id, extract, path, status FROM meta.files
+            WHERE path = ? AND status = 'loaded' ORDER BY file_id""", [rel]).fetchall()
+        if not found:
+            known = con.execute("SELECT status, error FROM meta.files WHERE path = ? ORDER BY file_id DESC",
+                                [rel]).fetchall()
+            raise WithdrawError(f"{rel}: no loaded delivery at this path"
+                                + (f" (it was {known[0][0]}: {known[0][1]})" if known else
+                                   " (paths are relative to the landing folder, e.g. "
+                                   "stats_city_indicators/file.csv; `SELECT file_id, path FROM meta.files`)"))
+        if len(found) > 1:
+            raise WithdrawError(f"{rel}: {len(found)} deliveries were loaded at this path (file ids "
+                                + ", ".join(str(f[0]) for f in found) + "): name one by its file id")
+    if not found:
+        raise WithdrawError(f"file id {file}: no such delivery in meta.files")
+    file_id, extract, path, status = found[0]
+    if status != "loaded":
+        raise WithdrawError(f"{path} (file {file_id}) was {status}, not loaded: nothing to withdraw")
+    earlier = con.execute("SELECT withdrawn_at, reason FROM meta.withdrawals WHERE file_id = ?",
+                          [file_id]).fetchall()
+    if earlier:
+        raise WithdrawError(f"{path} (file {file_id}) was already withdrawn on "
+                            f"{earlier[0][0]:%Y-%m-%d %H:%M}: {earlier[0][1]}")
+    con.execute("INSERT INTO meta.withdrawals VALUES (?, now(), ?, ?)", [file_id, reason.strip(), by])
+    return file_id, extract, path
+
+
+def absent_deliveries(con: duckdb.DuckDBPyConnection, landing: Path) -> list[tuple[str, str]]:
+    """Loaded, not withdrawn deliveries whose file is no longer in the landing folder:
+    (extract, path). Operators may clean the folder; the data stay in the warehouse."""
+    delivered = con.execute("""SELECT extract, path FROM meta.files
+        WHERE status = 'loaded' AND file_id NOT IN (SELECT file_id FROM meta.withdrawals)
+        ORDER BY file_id""").fetchall()
+    return [(x, p) for x, p in delivered if not (landing / p).exists()]

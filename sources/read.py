@@ -204,9 +204,11 @@ def _find_header(rows: list[tuple[int, list[str]]], contract: Contract):
             raise FileRejected(f"header row {n}: columns {seen[m.column.name].index + 1} and "
                                f"{m.index + 1} both name {m.column.label}")
         seen[m.column.name] = m
-    missing = [c.label for c in contract.required_columns if c.name not in seen]
-    if missing:
-        raise FileRejected(f"header row {n}: missing required column(s) {', '.join(missing)}")
+    # a file may carry any subset of the measures (a revision of one figure): what it lacks is
+    # not delivered, and erases nothing
+    why = contract.missing_columns(set(seen))
+    if why:
+        raise FileRejected(f"header row {n}: {why}")
     return n, mapped, ignored, width
 
 
@@ -431,7 +433,7 @@ def typing_sql(contract: Contract, grid: Grid, source: str) -> str:
     inner, outer, problems, cells = ["_row", "_extra"], ["_row"], [], []
     for col in contract.columns:
         m = by_name.get(col.name)
-        if m is None:  # an optional column the file does not have
+        if m is None:  # not delivered by this file: NULL here, and meta.files.columns says so
             outer.append(f"CAST(NULL AS {col.sql_type}) AS {col.name}")
             continue
         r = f'"c{m.index}"'

@@ -1,11 +1,72 @@
-{# The newest delivery of each key: a later file (higher _file_id) supersedes an earlier one;
-   raw keeps both, so history stays queryable. Adds _delivered_at (when that file landed). #}
-{% macro latest_delivery(extract, key) %}
-select r.* exclude (_rank), f.received_at as _delivered_at
-from (
-    select *, row_number() over (partition by {{ key | join(', ') }} order by _file_id desc, _row desc) as _rank
-    from {{ source('raw', extract) }}
-) as r
+{# The figures of each key, value by value (issue 11). Offices resend a single column (a
+   revision of one city's energy use) or a table that lacks some columns, so a delivery counts
+   for the columns it carried with a figure, not for the whole row:
+
+   - for every measure, the value of the newest delivery (highest _file_id) that gave one: a
+     column a file did not carry, or carried with a missing marker (—, blank …), erases nothing
+     delivered earlier (quality_withdrawn_values lists such "withdrawn?" cells);
+   - a withdrawn delivery (meta.withdrawals, `plantrack withdraw`) does not count;
+   - as_known_on (a SQL date expression, optional): only deliveries received on or before that
+     day count — the figures as known on that date.
+
+   raw keeps every delivery, so the history stays queryable. Columns: the key, each measure's
+   newest figure; _file_id / _row = the newest delivery of the key and its row, _delivered_at =
+   when it landed, _key = the key as text, _value_files = map measure → meta.files.file_id its
+   figure comes from, _withdrawn_values = list of {measure, missing_in_file, figure_from_file}. #}
+{% macro latest_delivery(extract, key, as_known_on=none) %}
+{%- set relation = source('raw', extract) -%}
+{%- set measures = [] -%}
+{%- for col in (adapter.get_columns_in_relation(relation) if execute else []) -%}
+    {%- if col.name not in key and col.name not in ['_file_id', '_row'] -%}{%- do measures.append(col.name) -%}{%- endif -%}
+{%- endfor -%}
+select
+{%- for k in key %}
+    r.{{ k }},
+{%- endfor %}
+{%- for m in measures %}
+    max_by(r.{{ m }}, r._file_id) filter (where r.{{ m }} is not null) as {{ m }},
+{%- endfor %}
+    max(r._file_id) as _file_id,
+    max_by(r._row, r._file_id) as _row,
+    max(f.received_at) as _delivered_at,
+    concat_ws(' / ', {% for k in key %}cast(r.{{ k }} as varchar){{ ', ' if not loop.last }}{% endfor %}) as _key,
+    map_from_entries([
+    {%- for m in measures %}
+        ('{{ m }}', max(r._file_id) filter (where r.{{ m }} is not null)){{ ',' if not loop.last }}
+    {%- endfor %}
+    ]) as _value_files,
+    -- a measure whose newest delivery carried the column but left it missing (—, blank) while an
+    -- earlier delivery gave a figure: the earlier figure stands, but was it withdrawn?
+    list_filter([
+    {%- for m in measures %}
+        {'measure': '{{ m }}',
+         'missing_in_file': max(r._file_id) filter (where coalesce(list_contains(f.columns_delivered, '{{ m }}'), true)),
+         'figure_from_file': max(r._file_id) filter (where r.{{ m }} is not null)}{{ ',' if not loop.last }}
+    {%- endfor %}
+    ], lambda w: w.missing_in_file > w.figure_from_file) as _withdrawn_values
+from {{ relation }} as r
 join {{ source('meta', 'files') }} as f on f.file_id = r._file_id
-where r._rank = 1
+where r._file_id not in (select w.file_id from {{ source('meta', 'withdrawals') }} as w)
+{%- if as_known_on is not none %}
+  and f.received_at < cast({{ as_known_on }} as date) + interval 1 day
+{%- endif %}
+group by {% for k in key %}r.{{ k }}{{ ', ' if not loop.last }}{% endfor %}
+{% endmacro %}
+
+
+{# A DuckDB table macro staging.<extract>_as_known_on(d): the figures of the extract as known on
+   day d, built from the same definition as the staging model. Run as the staging model's
+   post-hook, so it is rebuilt whenever the model is. Example:
+     SELECT energy_total FROM staging.stats_city_indicators_as_known_on(DATE '2016-03-01')
+     WHERE region_code = '210100' AND period = '2015' #}
+{% macro create_as_known_on(extract, key) %}
+create or replace macro {{ this.schema }}.{{ extract }}_as_known_on(as_known_on) as table
+{{ latest_delivery(extract, key, as_known_on='as_known_on') }}
+{% endmacro %}
+
+
+{# The post-hook of a staging model that creates its _as_known_on macro. Hooks are rendered when
+   the model runs (the raw table's columns are known then), so this returns the hook's text. #}
+{% macro as_known_on_hook(extract, key) %}
+{{- return("{{ create_as_known_on('" ~ extract ~ "', " ~ (key | tojson | replace('"', "'")) ~ ") }}") -}}
 {% endmacro %}

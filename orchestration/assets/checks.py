@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from expectations.run import Validator, run_suite, suites
+from expectations.run import Validator, files_to_judge, run_suite, suites
 
 from ..resources import PlantrackSettings
 
@@ -29,12 +29,16 @@ def suite_check(name: str, spec: dict) -> dg.AssetChecksDefinition:
         run_id = context.run.run_id
         con = duckdb.connect(str(settings.working_path))
         try:
-            new_files = []
+            judged, why = None, None
             if "{new_files}" in spec["query"]:
-                new_files = [r[0] for r in con.execute(
+                extract = spec["guards"][1]
+                loaded_now = [r[0] for r in con.execute(
                     "SELECT file_id FROM meta.files WHERE run_id = ? AND extract = ? AND status = 'loaded'",
-                    [run_id, spec["guards"][1]]).fetchall()]
-            outcome = run_suite(con, Validator(data_docs_folder(settings)), name, run_id, new_files)
+                    [run_id, extract]).fetchall()]
+                judged, why = files_to_judge(con, name, extract, loaded_now)
+                if why:
+                    context.log.info(f"{name}: {why}")
+            outcome = run_suite(con, Validator(data_docs_folder(settings)), name, run_id, judged)
         finally:
             con.close()
         if outcome.skipped:

@@ -88,7 +88,7 @@ def test_unit_variants(landing, ingest, warehouse, extract, header, value, expec
     from sources.contract import contracts
     contract = contracts()[extract]
     col, _ = contract.match_header(header)
-    others = [c for c in contract.required_columns if c.name not in ("region_code", col.name)
+    others = [c for c in contract.measures if c.name not in ("region_code", col.name)
               and c.type not in ("year", "period")]
     head = ["年份", "地区", header] + [c.headers[0] for c in others]
     body = ["2014", "全省", f'"{value}"'] + ["—"] * len(others)

@@ -6,7 +6,8 @@ Expectations suites bound them. Here the quality tables are written directly, go
 import duckdb
 import pytest
 
-from expectations.run import Validator, run_suite, suites
+from expectations.run import Validator, failing_now, files_to_judge, run_suite, suites
+from sources.load import META_DDL
 
 
 @pytest.fixture
@@ -128,11 +129,50 @@ def test_raw_suite_judges_only_this_runs_deliveries(con, validator):
     con.execute("CREATE TABLE raw.transport_yellow_label_stock AS SELECT * FROM (VALUES "
                 "(1, 2, '210100', DATE '2013-12-31', 5000), (2, 2, '210100', DATE '2013-12-31', -7)) "
                 "t(_file_id, _row, region_code, stock_date, stock)")
-    assert run_suite(con, validator, "raw_transport_yellow_label_stock", "t", []).skipped
+    assert run_suite(con, validator, "raw_transport_yellow_label_stock", "t", None).skipped
     assert run_suite(con, validator, "raw_transport_yellow_label_stock", "t", [1]).verdict == "passed"
     assert run_suite(con, validator, "raw_transport_yellow_label_stock", "t", [2]).verdict == "failed"
 
 
+def test_a_withdrawal_lifts_the_verdict_on_the_withdrawn_delivery(con, validator):
+    """File 2 fails the blocking raw check (a negative stock) and blocks the marts; once it is
+    withdrawn, the next run re-judges the verdict's files without it — file 1 alone, which
+    passes — and nothing blocks any more. Withdrawing file 1 too leaves nothing to judge: an
+    empty verdict is recorded, never the stale failure."""
+    name, extract = "raw_transport_yellow_label_stock", "transport_yellow_label_stock"
+    con.execute(META_DDL)
+    con.execute("CREATE TABLE raw.transport_yellow_label_stock AS SELECT * FROM (VALUES "
+                "(1, 2, '210100', DATE '2013-12-31', 5000), (2, 2, '210100', DATE '2013-12-31', -7)) "
+                "t(_file_id, _row, region_code, stock_date, stock)")
+    con.execute("INSERT INTO meta.files (file_id, extract, path, sha256, size_bytes, received_at, "
+                "processed_at, status) SELECT i, ?, 'f' || i, 'h' || i, 1, now(), now(), 'loaded' "
+                "FROM range(1, 3) t(i)", [extract])
+    assert run_suite(con, validator, name, "night1", [1, 2]).verdict == "failed"
+    assert [s for s, _ in failing_now(con)] == [name]
+    assert files_to_judge(con, name, extract, []) == (None, None)        # nothing new, nothing withdrawn
+    assert files_to_judge(con, name, extract, [3]) == ([3], None)        # new files: those
+    con.execute("INSERT INTO meta.withdrawals VALUES (2, now(), 'negative stock', 'test')")
+    judged, why = files_to_judge(con, name, extract, [])
+    assert judged == [1] and "withdrawal of file(s) 2" in why
+    assert run_suite(con, validator, name, "night2", judged).verdict == "passed"
+    assert failing_now(con) == []
+    con.execute("INSERT INTO meta.withdrawals VALUES (1, now(), 'taken back', 'test')")
+    judged, _ = files_to_judge(con, name, extract, [])
+    outcome = run_suite(con, validator, name, "night3", judged)
+    assert judged == [] and outcome.rows == 0 and outcome.verdict == "passed"
+
+
+def test_withdrawn_values_warn_and_name_both_files(con, validator):
+    con.execute("""CREATE TABLE quality.quality_withdrawn_values AS SELECT 'stats_city_indicators' AS extract,
+        '210100 / 2015' AS key, 'coal' AS measure, 46 AS missing_in_file, 'x/修订.csv' AS missing_in_path,
+        35 AS figure_from_file, 'x/年报.csv' AS figure_from_path""")
+    outcome = run_suite(con, validator, "withdrawn_values", "t", None)
+    assert outcome.verdict == "warning"
+    assert "x/修订.csv" in outcome.summary() and "x/年报.csv" in outcome.summary()
+    con.execute("DELETE FROM quality.quality_withdrawn_values")
+    assert run_suite(con, validator, "withdrawn_values", "t", None).verdict == "passed"
+
+
 def test_every_suite_is_valid_and_names_its_asset():
     for name, spec in suites().items():
-        assert spec["guards"][0] in ("raw", "intermediate") and spec["expectations"], name
+        assert spec["guards"][0] in ("raw", "intermediate", "quality") and spec["expectations"], name

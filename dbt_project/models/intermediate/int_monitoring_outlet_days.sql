@@ -12,17 +12,25 @@ with new_files as (
     {% endif %}
 ),
 
+withdrawn as (
+    select file_id from {{ source('meta', 'withdrawals') }}
+),
+
 touched_days as (
+    -- the days of new files, and of withdrawn ones (their hours fall back to earlier deliveries;
+    -- withdrawals are rare, so recomputing their days every night costs little)
     select distinct outlet_id, cast(measured_at as date) as day
     from {{ source('raw', 'env_monitoring_hourly') }}
-    where _file_id in (select file_id from new_files)
+    where _file_id in (select file_id from new_files) or _file_id in (select file_id from withdrawn)
 ),
 
 hours as (
-    -- every delivery of the touched days; the newest per outlet, hour and factor wins
+    -- every delivery of the touched days; the newest per outlet, hour and factor wins (the flag
+    -- is in every file of the feed: the contract requires it)
     select h.outlet_id, h.measured_at, h.factor, h.flag, h._file_id
     from {{ source('raw', 'env_monitoring_hourly') }} as h
     join touched_days as t on t.outlet_id = h.outlet_id and t.day = cast(h.measured_at as date)
+    where h._file_id not in (select file_id from withdrawn)
     qualify row_number() over (partition by h.outlet_id, h.measured_at, h.factor order by h._file_id desc, h._row desc) = 1
 ),
 

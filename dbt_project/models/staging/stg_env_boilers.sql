@@ -1,6 +1,9 @@
--- 燃煤锅炉台账 — Coal-fired boiler register: one row per boiler, the newest delivery of each key.
+-- 燃煤锅炉台账 — Coal-fired boiler register: one row per boiler, the newest delivered figure of each measure (macro latest_delivery).
+{% set extract, key = 'env_boilers', ['boiler_id'] %}
+-- and staging.env_boilers_as_known_on(date): the same figures as known on a date
+{{ config(post_hook=as_known_on_hook(extract, key)) }}
 with latest as (
-    {{ latest_delivery('env_boilers', ['boiler_id']) }}
+    {{ latest_delivery(extract, key) }}
 )
 
 select

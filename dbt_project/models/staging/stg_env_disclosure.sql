@@ -1,6 +1,9 @@
--- 监测信息公开 — Disclosure of monitoring information: one row per region × quarter, the newest delivery of each key.
+-- 监测信息公开 — Disclosure of monitoring information: one row per region × quarter, the newest delivered figure of each measure (macro latest_delivery).
+{% set extract, key = 'env_disclosure', ['region_code', 'period'] %}
+-- and staging.env_disclosure_as_known_on(date): the same figures as known on a date
+{{ config(post_hook=as_known_on_hook(extract, key)) }}
 with latest as (
-    {{ latest_delivery('env_disclosure', ['region_code', 'period']) }}
+    {{ latest_delivery(extract, key) }}
 )
 
 select

@@ -1,6 +1,9 @@
--- 污染源自动监控点位 — Automatic-monitoring outlets: one row per outlet, the newest delivery of each key.
+-- 污染源自动监控点位 — Automatic-monitoring outlets: one row per outlet, the newest delivered figure of each measure (macro latest_delivery).
+{% set extract, key = 'env_monitoring_outlets', ['outlet_id'] %}
+-- and staging.env_monitoring_outlets_as_known_on(date): the same figures as known on a date
+{{ config(post_hook=as_known_on_hook(extract, key)) }}
 with latest as (
-    {{ latest_delivery('env_monitoring_outlets', ['outlet_id']) }}
+    {{ latest_delivery(extract, key) }}
 )
 
 select

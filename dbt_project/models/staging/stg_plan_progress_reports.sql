@@ -1,6 +1,9 @@
--- 专项工作进展报告 — Progress reports of the plan's special tasks: one row per target × region × period, the newest delivery of each key.
+-- 专项工作进展报告 — Progress reports of the plan's special tasks: one row per target × region × period, the newest delivered figure of each measure (macro latest_delivery).
+{% set extract, key = 'plan_progress_reports', ['target_id', 'region_code', 'period'] %}
+-- and staging.plan_progress_reports_as_known_on(date): the same figures as known on a date
+{{ config(post_hook=as_known_on_hook(extract, key)) }}
 with latest as (
-    {{ latest_delivery('plan_progress_reports', ['target_id', 'region_code', 'period']) }}
+    {{ latest_delivery(extract, key) }}
 )
 
 select

@@ -1,6 +1,9 @@
--- 万家企业节能量 — Energy savings of the ten-thousand key enterprises: one row per enterprise × year, the newest delivery of each key.
+-- 万家企业节能量 — Energy savings of the ten-thousand key enterprises: one row per enterprise × year, the newest delivered figure of each measure (macro latest_delivery).
+{% set extract, key = 'stats_key_enterprises', ['enterprise_code', 'year'] %}
+-- and staging.stats_key_enterprises_as_known_on(date): the same figures as known on a date
+{{ config(post_hook=as_known_on_hook(extract, key)) }}
 with latest as (
-    {{ latest_delivery('stats_key_enterprises', ['enterprise_code', 'year']) }}
+    {{ latest_delivery(extract, key) }}
 )
 
 select

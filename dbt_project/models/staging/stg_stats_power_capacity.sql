@@ -1,6 +1,9 @@
--- 发电装机容量 — Installed generating capacity: one row per region × year, the newest delivery of each key.
+-- 发电装机容量 — Installed generating capacity: one row per region × year, the newest delivered figure of each measure (macro latest_delivery).
+{% set extract, key = 'stats_power_capacity', ['region_code', 'year'] %}
+-- and staging.stats_power_capacity_as_known_on(date): the same figures as known on a date
+{{ config(post_hook=as_known_on_hook(extract, key)) }}
 with latest as (
-    {{ latest_delivery('stats_power_capacity', ['region_code', 'year']) }}
+    {{ latest_delivery(extract, key) }}
 )
 
 select

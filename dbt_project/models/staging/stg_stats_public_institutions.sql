@@ -1,6 +1,9 @@
--- 公共机构能源消费 — Energy use of public institutions: one row per region × year, the newest delivery of each key.
+-- 公共机构能源消费 — Energy use of public institutions: one row per region × year, the newest delivered figure of each measure (macro latest_delivery).
+{% set extract, key = 'stats_public_institutions', ['region_code', 'year'] %}
+-- and staging.stats_public_institutions_as_known_on(date): the same figures as known on a date
+{{ config(post_hook=as_known_on_hook(extract, key)) }}
 with latest as (
-    {{ latest_delivery('stats_public_institutions', ['region_code', 'year']) }}
+    {{ latest_delivery(extract, key) }}
 )
 
 select

@@ -1,6 +1,9 @@
--- 营运货车能耗 — Energy use of commercial freight trucks: one row per region × year, the newest delivery of each key.
+-- 营运货车能耗 — Energy use of commercial freight trucks: one row per region × year, the newest delivered figure of each measure (macro latest_delivery).
+{% set extract, key = 'transport_freight', ['region_code', 'year'] %}
+-- and staging.transport_freight_as_known_on(date): the same figures as known on a date
+{{ config(post_hook=as_known_on_hook(extract, key)) }}
 with latest as (
-    {{ latest_delivery('transport_freight', ['region_code', 'year']) }}
+    {{ latest_delivery(extract, key) }}
 )
 
 select

@@ -1,6 +1,9 @@
--- 黄标车及老旧车淘汰 — Retirement of yellow-label and old vehicles: one row per city × month, the newest delivery of each key.
+-- 黄标车及老旧车淘汰 — Retirement of yellow-label and old vehicles: one row per city × month, the newest delivered figure of each measure (macro latest_delivery).
+{% set extract, key = 'transport_vehicle_retirements', ['region_code', 'period'] %}
+-- and staging.transport_vehicle_retirements_as_known_on(date): the same figures as known on a date
+{{ config(post_hook=as_known_on_hook(extract, key)) }}
 with latest as (
-    {{ latest_delivery('transport_vehicle_retirements', ['region_code', 'period']) }}
+    {{ latest_delivery(extract, key) }}
 )
 
 select
