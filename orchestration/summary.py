@@ -96,7 +96,9 @@ class RunSummary:
                 f"{sum(r[5] for r in self.per_extract)} rows quarantined; checks "
                 f"{sum(1 for c in self.checks if c[1] == 'failed') + len(self.still_failing)} failed, "
                 f"{sum(1 for c in self.checks if c[1] == 'warning')} warned; "
-                f"marts {'rebuilt' if self.marts_rebuilt else 'not rebuilt'}")
+                f"marts {'rebuilt' if self.marts_rebuilt else 'not rebuilt'}"
+                + (f"; {len(self.absent)} delivered file(s) no longer in the landing folder, data kept"
+                   if self.absent else ""))
 
     def store(self, working: Path, trigger: str) -> None:
         """One row in meta.runs (of the working file: analysts see it once it is published)."""
