@@ -537,19 +537,24 @@ class Sample:
         # the same bytes delivered again under another name
         first = self.out.root / "env_monitoring_outlets" / "自动监控点位.csv"
         o.raw("env_monitoring_outlets", "自动监控点位(重发).csv", first.read_bytes())
-        # a revision: the bureau corrects 2015 energy use for two cities
+        # a revision: the bureau corrects 2015 energy use for two cities, and its own
+        # energy-intensity cut with it (a revision that left the cut out would keep the old one,
+        # which the reconciliation with the recomputed cut then rejects)
         o.csv("stats_city_indicators", "2015年度_修订.csv",
               ["统计期", "地区", "地区生产总值", "地区生产总值指数(上年=100)", "第三产业增加值", "战略性新兴产业增加值",
                "规模以上工业增加值", "规模以上工业增加值指数(上年=100)", "能源消费总量", "规模以上工业综合能源消费量",
-               "煤炭消费量", "石油消费量", "天然气消费量", "全社会用电量"],
+               "煤炭消费量", "石油消费量", "天然气消费量", "全社会用电量", "单位地区生产总值能耗降低率(%)"],
               [[2015, "鞍山市", *self._revised("210300")], [2015, "营口市", *self._revised("210800")]],
               encoding="gb18030", title=["2015年各市主要指标（修订）"])
 
     def _revised(self, code: str) -> list:
-        """The revised 2015 row: the figures of the first delivery, energy use 1.5% higher."""
+        """The revised 2015 row: the figures of the first delivery, energy use 1.5% higher, and
+        the bureau's cut recomputed with it (as in ``stats_city_indicators``)."""
         v = [round(x, 2) for x in self.city_data[(code, "2015")]]
         v[6] = round(v[6] * 1.015, 2)
-        return v
+        a, b = self.city_data[(code, "2015")], self.city_data[(code, "2014")]
+        g = b[0] * a[1] / 100  # comparable-price GDP of 2015 in 2014 prices
+        return v + [round((1 - (a[6] * 1.015 / g) / (b[6] / b[0])) * 100, 2)]
 
 
 def _fullwidth(text: str) -> str:
