@@ -5,6 +5,7 @@ Exit codes (for schedulers):
   1  some files were rejected (everything else was loaded)
   2  a blocking data-quality check failed
   3  the run itself failed (a step crashed); what could be loaded was loaded
+  4  the run did not start: another build held the warehouse longer than --wait (retry later)
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
 
-from .resources import PROJECT_ROOT, PlantrackSettings, build_lock
+from .resources import DEFAULT_WAIT_SECONDS, PROJECT_ROOT, BuildBusy, PlantrackSettings, build_lock
 
-EXIT_OK, EXIT_REJECTED, EXIT_CHECKS, EXIT_FAILED = 0, 1, 2, 3
+EXIT_OK, EXIT_REJECTED, EXIT_CHECKS, EXIT_FAILED, EXIT_BUSY = 0, 1, 2, 3, 4
 
 
 def _dagster_home() -> None:
@@ -43,23 +45,34 @@ def cmd_run(args) -> int:
     from .incremental import plan_run
     from .summary import summarize_run
 
+    from .liveness import PoolBusy, release_dead_holders, wait_for_pool
+
     settings = PlantrackSettings.from_env(landing=args.landing, warehouse=args.warehouse,
                                           exports=args.exports, as_of=args.as_of)
     defs = build_definitions(settings)
     job = defs.resolve_job_def("nightly")
-    with build_lock(settings.working_path, log=print):  # the job's resource re-enters it
-        plan = plan_run(settings)
-        print(f"plan 计划: {plan.reason}")
-        with dg.DagsterInstance.get() as instance:
-            result = job.execute_in_process(
-                instance=instance, raise_on_error=False, asset_selection=plan.asset_keys(defs),
-                tags={"plantrack/trigger": "cli", "plantrack/plan": plan.reason[:200]},
-                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
-            summary = summarize_run(instance, result.run_id, settings)
-            summary.print()
-            summary.store(settings.working_path, trigger="cli")
-            instance.add_run_tags(result.run_id, {"plantrack/exit_code": str(summary.exit_code),
-                                                  "plantrack/summary": summary.one_line()})
+    started = time.monotonic()
+    try:
+        with build_lock(settings.working_path, log=print, timeout=args.wait):  # the job's resource re-enters it
+            with dg.DagsterInstance.get() as instance:
+                # runs of this instance that died holding the DuckDB pool would stall this one
+                released = release_dead_holders(instance, log=lambda line: print(f"released 释放: {line}"))
+                wait_for_pool(instance, max(0.0, args.wait - (time.monotonic() - started)), log=print)
+                plan = plan_run(settings)
+                print(f"plan 计划: {plan.reason}")
+                result = job.execute_in_process(
+                    instance=instance, raise_on_error=False, asset_selection=plan.asset_keys(defs),
+                    tags={"plantrack/trigger": "cli", "plantrack/plan": plan.reason[:200]},
+                    run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+                summary = summarize_run(instance, result.run_id, settings)
+                summary.released = released + summary.released
+                summary.print()
+                summary.store(settings.working_path, trigger="cli")
+                instance.add_run_tags(result.run_id, {"plantrack/exit_code": str(summary.exit_code),
+                                                      "plantrack/summary": summary.one_line()})
+    except (BuildBusy, PoolBusy) as busy:
+        print(f"not run 未运行: {busy} — nothing was changed; retry later (exit {EXIT_BUSY})", file=sys.stderr)
+        return EXIT_BUSY
     return summary.exit_code
 
 
@@ -131,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warehouse")
     p.add_argument("--exports")
     p.add_argument("--as-of", help="the as-of date of the progress marts (YYYY-MM-DD)")
+    p.add_argument("--wait", type=float, default=float(os.environ.get("PLANTRACK_WAIT_SECONDS", DEFAULT_WAIT_SECONDS)),
+                   help="seconds to wait for another build of the warehouse before giving up with exit 4 "
+                        f"(default {DEFAULT_WAIT_SECONDS}, or PLANTRACK_WAIT_SECONDS)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("withdraw", help="withdraw a loaded delivery: its values stop counting from the next run")

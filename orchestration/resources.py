@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,23 +26,44 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 _held: dict[str, tuple[object, int]] = {}  # lock file → (open file, depth): re-entrant per process
 
+DEFAULT_WAIT_SECONDS = 3600  # how long a run waits for another build before it gives up
+
+
+class BuildBusy(Exception):
+    """Another build held the warehouse longer than the wait allowed."""
+
 
 @contextmanager
-def build_lock(working: Path, log=None):
-    """Hold the build lock of a working file: wait while another process builds into it."""
+def build_lock(working: Path, log=None, timeout: float | None = DEFAULT_WAIT_SECONDS):
+    """Hold the build lock of a working file: wait while another process builds into it,
+    saying which one (its pid is in the lock file), and raise BuildBusy after ``timeout``
+    seconds (None: wait for ever). The kernel releases the lock of a killed process."""
     key = str(working.resolve())
     if key in _held:
         handle, depth = _held[key]
         _held[key] = (handle, depth + 1)
     else:
         working.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(working.with_name(working.name + ".lock"), "w")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if log:
-                log("another build holds the warehouse: waiting for it to finish")
-            fcntl.flock(handle, fcntl.LOCK_EX)
+        # "a+", not "w": opening must not wipe the holder's record before the lock is ours
+        handle = open(working.with_name(working.name + ".lock"), "a+")
+        deadline, said = None if timeout is None else time.monotonic() + timeout, -60.0
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if deadline is not None and time.monotonic() >= deadline:
+                    handle.close()
+                    raise BuildBusy(f"another build held {working.name} for more than {timeout:.0f} s "
+                                    f"({_holder(working)})") from None
+                if log and time.monotonic() - said >= 60:
+                    log(f"another build holds the warehouse ({_holder(working)}): waiting for it to finish")
+                    said = time.monotonic()
+                time.sleep(0.5)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        handle.flush()
         _held[key] = (handle, 1)
     try:
         yield
@@ -53,6 +75,13 @@ def build_lock(working: Path, log=None):
             del _held[key]
             fcntl.flock(handle, fcntl.LOCK_UN)
             handle.close()
+
+
+def _holder(working: Path) -> str:
+    try:
+        return working.with_name(working.name + ".lock").read_text(encoding="utf-8").strip() or "holder unknown"
+    except OSError:
+        return "holder unknown"
 
 
 def default_path(env: str, fallback: str) -> str:
@@ -99,8 +128,19 @@ class PlantrackSettings(dg.ConfigurableResource):
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """For the whole run: wait for any other build, then hold the working file."""
-        self._lock = build_lock(self.working_path, log=context.log.info if context.log else None)
+        from .liveness import TAG_RELEASED, process_tags, release_dead_holders
+
+        log = context.log.info if context.log else None
+        self._lock = build_lock(self.working_path, log=log)
         self._lock.__enter__()
+        # this run's process, so that a later run can tell if it died holding the pool; then
+        # free what dead runs hold, or this run's first step would wait for them for ever
+        if context.instance is not None and context.run_id:
+            context.instance.add_run_tags(context.run_id, process_tags())
+            released = release_dead_holders(context.instance, exclude=context.run_id,
+                                            log=context.log.warning if context.log else (lambda _: None))
+            if released:
+                context.instance.add_run_tags(context.run_id, {TAG_RELEASED: " | ".join(released)[:1000]})
         self.ensure_working_file()
 
     def ensure_working_file(self) -> None:

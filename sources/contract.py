@@ -102,11 +102,11 @@ class Contract:
 
         It needs every required column, every column a carried one ``needs``, and at least one
         measure. The message names the columns by their Chinese header and alias."""
-        missing = [c for c in self.required_columns if c.name not in carried]
-        missing += [self.column(n) for c in self.columns if c.name in carried
-                    for n in c.needs if n not in carried and self.column(n) not in missing]
+        missing = [c.label for c in self.required_columns if c.name not in carried]
+        missing += [f"{self.column(n).label} (needed with {c.label})" for c in self.columns
+                    if c.name in carried for n in c.needs if n not in carried]
         if missing:
-            return "missing required column(s) " + ", ".join(c.label for c in missing)
+            return "missing required column(s) " + ", ".join(missing)
         if not any(c.name in carried for c in self.measures):
             return ("carries no measure: none of " + ", ".join(c.label for c in self.measures)
                     + " (a delivery needs the key and at least one of them)")

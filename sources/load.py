@@ -222,8 +222,10 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path, re
 
 
 def _raise_if_delivered(con, digest: str) -> None:
+    # the bytes of a withdrawn delivery, sent again, are a new delivery: the office means them now
     found = con.execute(
         "SELECT file_id, path FROM meta.files WHERE sha256 = ? AND status <> 'duplicate' "
+        "AND file_id NOT IN (SELECT file_id FROM meta.withdrawals) "
         "ORDER BY file_id LIMIT 1", [digest]).fetchall()
     if found:
         raise _AlreadyDelivered(*found[0])

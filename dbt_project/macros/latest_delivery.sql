@@ -7,12 +7,13 @@
      delivered earlier (quality_withdrawn_values lists such "withdrawn?" cells);
    - a withdrawn delivery (meta.withdrawals, `plantrack withdraw`) does not count;
    - as_known_on (a SQL date expression, optional): only deliveries received on or before that
-     day count — the figures as known on that date.
+     day count, and only withdrawals made by then — the figures as known on that date.
+   Deliveries received at the same time are ordered by file_id (the loader's order: time, then path).
 
    raw keeps every delivery, so the history stays queryable. Columns: the key, each measure's
    newest figure; _file_id / _row = the newest delivery of the key and its row, _delivered_at =
    when it landed, _key = the key as text, _value_files = map measure → meta.files.file_id its
-   figure comes from, _withdrawn_values = list of {measure, missing_in_file, figure_from_file}. #}
+   figure comes from, _withdrawn_values = list of {measure, missing_in_file, missing_in_row, figure_from_file}. #}
 {% macro latest_delivery(extract, key, as_known_on=none) %}
 {%- set relation = source('raw', extract) -%}
 {%- set measures = [] -%}
@@ -41,12 +42,19 @@ select
     {%- for m in measures %}
         {'measure': '{{ m }}',
          'missing_in_file': max(r._file_id) filter (where coalesce(list_contains(f.columns_delivered, '{{ m }}'), true)),
+         'missing_in_row': max_by(r._row, r._file_id) filter (where coalesce(list_contains(f.columns_delivered, '{{ m }}'), true)),
          'figure_from_file': max(r._file_id) filter (where r.{{ m }} is not null)}{{ ',' if not loop.last }}
     {%- endfor %}
     ], lambda w: w.missing_in_file > w.figure_from_file) as _withdrawn_values
 from {{ relation }} as r
 join {{ source('meta', 'files') }} as f on f.file_id = r._file_id
-where r._file_id not in (select w.file_id from {{ source('meta', 'withdrawals') }} as w)
+where r._file_id not in (
+    select w.file_id from {{ source('meta', 'withdrawals') }} as w
+    {%- if as_known_on is not none %}
+    -- as known then: a delivery withdrawn later still counted on that day
+    where w.withdrawn_at < cast({{ as_known_on }} as date) + interval 1 day
+    {%- endif %}
+)
 {%- if as_known_on is not none %}
   and f.received_at < cast({{ as_known_on }} as date) + interval 1 day
 {%- endif %}

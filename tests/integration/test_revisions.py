@@ -89,6 +89,10 @@ def story(clean_run, tmp_path_factory):
     out["code_2"], _ = run(tmp)
     out["after_2"], out["marts_after_2"] = _figures(wh), _marts(wh)
     out["history"] = wh.execute(f"SELECT count(*) FROM raw.stats_city_indicators WHERE {SHENYANG_2015}").fetchall()[0][0]
+    # as known on 2016-03-05 the revision counted (it was withdrawn years later); as known today, not
+    out["as_known_after_withdrawal"] = [
+        wh.execute(f"SELECT energy_total FROM staging.stats_city_indicators_as_known_on({d}) "
+                   f"WHERE {SHENYANG_2015}").fetchall()[0][0] for d in ("DATE '2016-03-05'", "current_date")]
 
     # 3. a typo that blocks, then its withdrawal
     _deliver(landing, "stats_city_indicators", "指数.csv",
@@ -148,6 +152,7 @@ def test_withdrawn_revisions_stop_counting_and_stay_as_history(story):
     assert story["after_2"]["published_cut"] == story["before"]["published_cut"]
     assert story["marts_after_2"] == story["marts_before"]   # the same deliveries count: the same marts
     assert story["history"] == 4
+    assert story["as_known_after_withdrawal"] == [pytest.approx(3456.7), pytest.approx(story["before"]["energy"])]
 
 
 def test_a_blocking_delivery_is_unblocked_by_its_withdrawal(story):

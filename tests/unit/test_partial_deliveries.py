@@ -44,7 +44,7 @@ def test_a_measure_that_needs_its_unit_column(landing, ingest):
                     "项目编号,地区,项目类型,规模\nP1,沈阳市,燃煤机组脱硝,60\n")
     out = ingest("env_reduction_projects")
     assert out.files[0].status == "rejected"
-    assert "missing required column(s) 计量单位 (scale_unit)" in out.files[0].error
+    assert "missing required column(s) 计量单位 (scale_unit) (needed with 规模 (scale))" in out.files[0].error
     # the same correction without the scale loads: the completion date alone
     landing.deliver("env_reduction_projects", "done.csv",
                     "项目编号,地区,项目类型,实际完成日期\nP1,沈阳市,燃煤机组脱硝,2015-06-30\n")
@@ -79,6 +79,9 @@ def test_withdraw_names_the_file_or_says_why_not(landing, ingest, warehouse, tmp
         withdraw(warehouse, "1", "again", landing.root)
     # the rows stay in raw, as history
     assert rows(warehouse, "SELECT count(*) FROM raw.env_pollutant_totals") == [(1,)]
+    # the same bytes sent again are a new delivery, not a duplicate of the withdrawn one
+    landing.deliver("env_pollutant_totals", "a (again).csv", path.read_bytes())
+    assert [(f.status, f.rows_loaded) for f in ingest("env_pollutant_totals").files] == [("loaded", 1)]
 
 
 def test_a_file_cleaned_from_the_landing_folder_keeps_its_data(landing, ingest, warehouse):

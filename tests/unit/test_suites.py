@@ -164,13 +164,38 @@ def test_a_withdrawal_lifts_the_verdict_on_the_withdrawn_delivery(con, validator
 
 def test_withdrawn_values_warn_and_name_both_files(con, validator):
     con.execute("""CREATE TABLE quality.quality_withdrawn_values AS SELECT 'stats_city_indicators' AS extract,
-        '210100 / 2015' AS key, 'coal' AS measure, 46 AS missing_in_file, 'x/修订.csv' AS missing_in_path,
+        '210100 / 2015' AS key, 'coal' AS measure, 46 AS missing_in_file, 2 AS missing_in_row, 'x/修订.csv' AS missing_in_path,
         35 AS figure_from_file, 'x/年报.csv' AS figure_from_path""")
     outcome = run_suite(con, validator, "withdrawn_values", "t", None)
     assert outcome.verdict == "warning"
-    assert "x/修订.csv" in outcome.summary() and "x/年报.csv" in outcome.summary()
+    assert "x/修订.csv row 2" in outcome.summary() and "x/年报.csv" in outcome.summary()
     con.execute("DELETE FROM quality.quality_withdrawn_values")
     assert run_suite(con, validator, "withdrawn_values", "t", None).verdict == "passed"
+
+
+def test_raw_suites_demand_only_what_every_delivery_carries():
+    """A partial revision leaves the columns it did not carry NULL in raw: a raw suite may
+    demand a value only in the columns every file must carry (the loader already quarantines a
+    blank in a carried not_null column)."""
+    from sources.contract import contracts
+    for name, spec in suites().items():
+        if spec["guards"][0] != "raw":
+            continue
+        required = {c.name for c in contracts()[spec["guards"][1]].required_columns}
+        for e in spec["expectations"]:
+            if e["type"] == "expect_column_values_to_not_be_null":
+                assert e["kwargs"]["column"] in required, (name, e["kwargs"]["column"])
+
+
+def test_published_not_above_due_judges_rows_that_carry_both(con, validator):
+    # a revision of the published count alone (due not carried), and one above its due figure
+    con.execute("CREATE TABLE raw.env_disclosure AS SELECT * FROM (VALUES "
+                "(1, 2, '2015Q4', '210100', NULL::BIGINT, 55::BIGINT, NULL::BIGINT, NULL::BIGINT), "
+                "(2, 2, '2015Q4', '210200', 50, 60, 10, 10)) "
+                "t(_file_id, _row, period, region_code, self_due, self_published, supervisory_due, supervisory_published)")
+    assert run_suite(con, validator, "raw_env_disclosure", "t", [1]).verdict == "passed"
+    outcome = run_suite(con, validator, "raw_env_disclosure", "t", [2])
+    assert outcome.verdict == "failed" and not any(o.message for o in outcome.outcomes)
 
 
 def test_every_suite_is_valid_and_names_its_asset():

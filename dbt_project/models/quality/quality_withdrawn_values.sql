@@ -12,7 +12,7 @@
                    'transport_yellow_label_stock'] %}
 with flagged as (
 {%- for x in extracts %}
-    select '{{ x }}' as extract, _key as key, w.measure, w.missing_in_file, w.figure_from_file
+    select '{{ x }}' as extract, _key as key, w.measure, w.missing_in_file, w.missing_in_row, w.figure_from_file
     from (select _key, unnest(_withdrawn_values) as w from {{ ref('stg_' ~ x) }})
     {{ 'union all' if not loop.last }}
 {%- endfor %}
@@ -23,6 +23,7 @@ select
     fl.key,
     fl.measure,
     fl.missing_in_file,
+    fl.missing_in_row,
     missing.path as missing_in_path,
     missing.received_at as missing_received_at,
     fl.figure_from_file,
