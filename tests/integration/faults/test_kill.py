@@ -1,0 +1,85 @@
+"""Fault injection: `plantrack run` killed with SIGKILL (kill -9, the OOM killer, a
+scheduler's timeout) at a step, then run again. The rerun must finish by itself — no waiting on
+the dead run's pool slot — and leave exactly what a clean build of the same deliveries leaves:
+nothing lost, nothing loaded twice.
+
+Each test has its own Dagster storage (the dead run stays in it) and its own folder."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.resources import PROJECT_ROOT
+
+from ..conftest import run
+
+COUNTS = """SELECT '{x}', count(*), count(DISTINCT _file_id) FROM raw.{x}"""
+
+
+def _counts(warehouse: Path) -> dict:
+    from sources.contract import contracts
+    con = duckdb.connect(str(warehouse), read_only=True)  # the published file opens read-only
+    try:
+        out = {x: con.execute(COUNTS.format(x=x)).fetchall()[0][1:] for x in contracts()}
+        out["files"] = con.execute("SELECT status, count(*) FROM meta.files GROUP BY ALL ORDER BY ALL").fetchall()
+        out["quarantine"] = con.execute("SELECT count(*) FROM meta.quarantine").fetchall()[0][0]
+        out["marts"] = con.execute("SELECT count(*), sum(hash(target_id, region_code, as_of, status, "
+                                   "round(actual_value, 6))) FROM marts.target_progress").fetchall()[0]
+        return out
+    finally:
+        con.close()
+
+
+def _kill_at(tmp: Path, storage: Path, marker: str, timeout: float = 300) -> str:
+    """Start `plantrack run` in its own process, SIGKILL it once its log shows ``marker``;
+    returns the log up to then."""
+    log = tmp / "killed.log"
+    env = {**os.environ, "DAGSTER_HOME": str(PROJECT_ROOT), "PLANTRACK_DAGSTER_STORAGE": str(storage)}
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "run", "--landing", str(tmp / "landing"),
+                                 "--warehouse", str(tmp / "warehouse.duckdb"), "--exports", str(tmp / "exports")],
+                                stdout=out, stderr=subprocess.STDOUT, env=env, cwd=PROJECT_ROOT)
+    deadline = time.monotonic() + timeout
+    try:
+        while marker not in log.read_text(errors="replace"):
+            assert proc.poll() is None, f"the run ended before '{marker}':\n{log.read_text()[-3000:]}"
+            assert time.monotonic() < deadline, f"no '{marker}' in {timeout} s"
+            time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    return log.read_text(errors="replace")
+
+
+@pytest.fixture
+def fresh(clean_run, tmp_path, monkeypatch):
+    """The sample deliveries in a new folder, and a Dagster storage of this test's own."""
+    source, code, _ = clean_run
+    assert code == 0
+    shutil.copytree(source / "landing", tmp_path / "landing")
+    storage = tmp_path / "dagster"
+    storage.mkdir()
+    monkeypatch.setenv("PLANTRACK_DAGSTER_STORAGE", str(storage))
+    return tmp_path, storage, _counts(source / "warehouse.duckdb")
+
+
+@pytest.mark.parametrize("step, marker", [
+    ("ingest of the hourly feed", "env_monitoring_hourly/hourly_2015"),
+    ("dbt build", "START sql table model intermediate."),
+])
+def test_killed_run_then_rerun_equals_a_clean_build(fresh, capsys, step, marker):
+    tmp, storage, clean = fresh
+    _kill_at(tmp, storage, marker)
+    capsys.readouterr()
+    code, warehouse = run(tmp, "--wait", "120")
+    out = capsys.readouterr().out
+    assert code == 0, out[-3000:]
+    assert "released 释放" in out and "is gone" in out       # the dead run's slot, said so
+    assert _counts(warehouse) == clean                       # nothing lost, nothing twice
