@@ -121,30 +121,70 @@ class Plan:
         return sorted(selection.resolve(graph))
 
 
-def plan_run(settings: PlantrackSettings) -> Plan:
+def record_path(settings: PlantrackSettings) -> Path:
+    """What the published warehouse was built from, beside it: written at each publication so
+    that a plan never has to open the analysts' file (a session there may hold a write lock)."""
     published = settings.published_path
-    if not published.exists():
-        return Plan(None, "first build: no published warehouse yet")
+    return published.with_name(published.name + ".record.json")
+
+
+def read_record(con: duckdb.DuckDBPyConnection) -> dict:
+    """What a warehouse file was built from: {"fingerprint": str | None, "files": [[extract,
+    path, size, mtime_ms]], "withdrawals": [[file_id, extract]]}."""
+    built = con.execute("SELECT fingerprint FROM meta.build_state WHERE name = 'dbt_project'").fetchall() \
+        if _has_table(con, "meta", "build_state") else []
+    files = [[x, p, size, round(t.timestamp() * 1000)] for x, p, size, t in con.execute(
+        "SELECT extract, path, size_bytes, received_at FROM meta.files").fetchall()] \
+        if _has_table(con, "meta", "files") else None
+    return {"fingerprint": built[0][0] if built else None, "files": files,
+            "withdrawals": sorted([list(w) for w in _withdrawals(con)])}
+
+
+def write_record(settings: PlantrackSettings, record: dict) -> None:
+    path = record_path(settings)
+    staged = path.with_name(path.name + ".part")
+    staged.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    staged.replace(path)
+
+
+def _published_record(settings: PlantrackSettings) -> dict | str:
+    """The published warehouse's record, or why it cannot be had."""
+    path = record_path(settings)
+    if path.exists():
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
     try:
-        con = duckdb.connect(str(published), read_only=True)
+        con = duckdb.connect(str(settings.published_path), read_only=True)
     except duckdb.Error as exc:  # unreadable: rebuild rather than guess
-        return Plan(None, f"full build: published warehouse unreadable ({exc})")
+        return f"published warehouse unreadable ({exc})"
     try:
-        current = project_fingerprint(settings.as_of)
-        built = con.execute("SELECT fingerprint FROM meta.build_state WHERE name = 'dbt_project'").fetchall() \
-            if _has_table(con, "meta", "build_state") else []
-        if not built or built[0][0] != current:
-            return Plan(None, "full build: the dbt project, the contracts, the checks or the as-of date changed")
-        known, working = _working_state(settings)
-        if known and working != current:
-            return Plan(None, "full build: the last build did not finish, or was built from other code")
-        if not _has_table(con, "meta", "files"):
-            return Plan(None, "full build: nothing loaded yet")
-        landing = Path(settings.landing)
-        changed = [e for e in contracts() if unseen_files(con, e, landing)]
-        published_withdrawals = _withdrawals(con)
+        return read_record(con)
     finally:
         con.close()
+
+
+def plan_run(settings: PlantrackSettings) -> Plan:
+    if not settings.published_path.exists():
+        return Plan(None, "first build: no published warehouse yet")
+    record = _published_record(settings)
+    if isinstance(record, str):
+        return Plan(None, f"full build: {record}")
+    current = project_fingerprint(settings.as_of)
+    if record["fingerprint"] != current:
+        return Plan(None, "full build: the dbt project, the contracts, the checks or the as-of date changed")
+    known, working = _working_state(settings)
+    if known and working != current:
+        return Plan(None, "full build: the last build did not finish, or was built from other code")
+    if record["files"] is None:
+        return Plan(None, "full build: nothing loaded yet")
+    landing = Path(settings.landing)
+    seen: dict[str, set] = {}
+    for x, path, size, ms in record["files"]:
+        seen.setdefault(x, set()).add((path, size, ms))
+    changed = [e for e in contracts() if unseen_files(seen.get(e, set()), e, landing)]
+    published_withdrawals = {tuple(w) for w in record["withdrawals"]}
     withdrawn = sorted({x for f, x in _working_withdrawals(settings) - published_withdrawals} - set(changed))
     if not changed and not withdrawn:
         return Plan([], "no new files: the marts and their publication only")

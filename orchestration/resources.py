@@ -156,9 +156,34 @@ class PlantrackSettings(dg.ConfigurableResource):
             self._lock.__exit__(None, None, None)
             self._lock = None
 
-    def publish_warehouse(self) -> None:
-        """Copy the working file aside, then rename it over the published file (atomic)."""
+    def publish_warehouse(self) -> list[str]:
+        """Copy the working file aside, then rename it over the published file (atomic).
+        Returns notes for the run summary.
+
+        The published file is made read-only (mode 0444): analysts open it read-only, and keep
+        their own tables in a scratch database (README). A write session that still got in
+        (root ignores file modes) leaves ``<published>.wal``, which belongs to the *path*: a
+        new file renamed in beside it could not be opened at all, read-only included. So that
+        WAL is moved aside first, together with the version it belongs to (a hard link), into
+        ``analyst-sessions/<time>/`` — where the analyst's tables can still be recovered — and
+        the session, which keeps its open handles, writes on there."""
         published = self.published_path
         staged = published.with_name(published.name + ".publishing")
         shutil.copyfile(self.working_path, staged)
+        os.chmod(staged, 0o444)
+        notes = []
+        wal = published.with_name(published.name + ".wal")
+        if wal.exists():
+            aside = published.parent / "analyst-sessions" / time.strftime("%Y%m%d-%H%M%S")
+            aside.mkdir(parents=True, exist_ok=True)
+            if published.exists():
+                try:
+                    os.link(published, aside / published.name)
+                except OSError:
+                    shutil.copyfile(published, aside / published.name)
+            os.replace(wal, aside / wal.name)
+            notes.append(f"a write session had left {wal.name} on the published warehouse: moved, with "
+                         f"the version it belongs to, to {aside} (its tables can be recovered there); "
+                         "open the warehouse read-only, and keep your own tables in a scratch database")
         os.replace(staged, published)
+        return notes

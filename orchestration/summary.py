@@ -37,7 +37,7 @@ class RunSummary:
     data_docs: str | None = None
     bulletin: str | None = None
     absent: list[tuple[str, str]] = field(default_factory=list)  # loaded files gone from landing
-    released: list[str] = field(default_factory=list)  # pool slots freed from dead runs
+    released: list[str] = field(default_factory=list)  # dead runs' pool slots freed, a stray WAL moved
 
     @classmethod
     def collect(cls, warehouse: Path, run_id: str, failed_steps: list[str],
@@ -100,7 +100,7 @@ class RunSummary:
                 f"marts {'rebuilt' if self.marts_rebuilt else 'not rebuilt'}"
                 + (f"; {len(self.absent)} delivered file(s) no longer in the landing folder, data kept"
                    if self.absent else "")
-                + (f"; released the pool slot of {len(self.released)} dead run(s)" if self.released else ""))
+                + "".join(f"; {line}" for line in self.released))
 
     def store(self, working: Path, trigger: str) -> None:
         """One row in meta.runs (of the working file: analysts see it once it is published)."""
@@ -152,8 +152,8 @@ class RunSummary:
                       f"{sum(1 for c in self.checks if c[1] == 'warning')} warned, "
                       f"{sum(1 for c in self.checks if c[1] == 'failed')} failed"
                       + (f" — Data Docs: {self.data_docs}" if self.data_docs else ""))
-        for line in self.released:
-            console.print(f"[yellow]released 释放[/yellow] {line}")
+        for line in self.released:  # dead runs' pool slots freed, a stray WAL moved aside
+            console.print(f"[yellow]{'released 释放' if line.startswith('pool ') else 'attention 注意'}[/yellow] {line}")
         if self.absent:
             shown = ", ".join(p for _, p in self.absent[:5]) + (" …" if len(self.absent) > 5 else "")
             console.print(f"kept 保留: {len(self.absent)} delivered file(s) no longer in the landing "
@@ -179,6 +179,7 @@ def summarize_run(instance, run_id: str, settings: PlantrackSettings):
     from dagster import DagsterEventType
 
     from .assets.checks import data_docs_folder
+    from .assets.publish import TAG_PUBLISH_NOTES
     from .liveness import TAG_RELEASED
 
     events = [r.dagster_event for r in instance.all_logs(run_id) if r.dagster_event]
@@ -195,7 +196,8 @@ def summarize_run(instance, run_id: str, settings: PlantrackSettings):
                    for e in events)
     docs = build_docs(data_docs_folder(settings)) if data_docs_folder(settings).exists() else None
     run = instance.get_run_by_id(run_id)
-    released = [line for line in (run.tags.get(TAG_RELEASED, "") if run else "").split(" | ") if line]
+    released = [line for tag in (TAG_RELEASED, TAG_PUBLISH_NOTES)
+                for line in (run.tags.get(tag, "") if run else "").split(" | ") if line]
     summary = RunSummary.collect(settings.working_path, run_id, failed, skipped, marts_rebuilt=published,
                                  data_docs=docs, landing=settings.landing_path,
                                  bulletin=settings.reports_path / "bulletin.html" if reported else None)

@@ -136,12 +136,19 @@ def _delivered_files(folder: Path) -> list[Path]:
     return sorted(files, key=lambda p: (p.stat().st_mtime, str(p)))
 
 
-def unseen_files(con: duckdb.DuckDBPyConnection, extract: str, landing: Path) -> list[Path]:
-    """The files of one extract that meta.files does not record with the same path, size and
-    modification time, oldest first. A file seen on an earlier run is not even hashed again."""
+def seen_files(con: duckdb.DuckDBPyConnection, extract: str | None = None) -> set[tuple[str, int, int]]:
+    """(path, size, modification time in ms) of every file meta.files records (of one extract)."""
     # received_at is the file's local modification time: compare it the way it was made
-    known = {(path, size, round(received.timestamp() * 1000)) for path, size, received in con.execute(
-        "SELECT path, size_bytes, received_at FROM meta.files WHERE extract = ?", [extract]).fetchall()}
+    return {(path, size, round(received.timestamp() * 1000)) for path, size, received in con.execute(
+        "SELECT path, size_bytes, received_at FROM meta.files WHERE ? IS NULL OR extract = ?",
+        [extract, extract]).fetchall()}
+
+
+def unseen_files(con: duckdb.DuckDBPyConnection | set, extract: str, landing: Path) -> list[Path]:
+    """The files of one extract that meta.files does not record with the same path, size and
+    modification time, oldest first. A file seen on an earlier run is not even hashed again.
+    ``con`` may also be the ``seen_files`` set itself."""
+    known = con if isinstance(con, set) else seen_files(con, extract)
     unseen = []
     for path in _delivered_files(landing / extract):
         stat = path.stat()

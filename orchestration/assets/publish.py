@@ -13,7 +13,10 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from ..incremental import read_record, write_record
 from ..resources import PlantrackSettings
+
+TAG_PUBLISH_NOTES = "plantrack/publish_notes"
 from ..report.bulletin import write_bulletin
 from ..report.dictionary import MARTS, data_dictionary, write_dictionary
 from .dbt import project
@@ -96,7 +99,14 @@ def parquet_exports(context: dg.AssetExecutionContext, settings: PlantrackSettin
     pool="duckdb_writer",
 )
 def published_warehouse(context: dg.AssetExecutionContext, settings: PlantrackSettings) -> dg.MaterializeResult:
-    settings.publish_warehouse()
+    with duckdb.connect(str(settings.working_path), read_only=True) as con:
+        record = read_record(con)
+    notes = settings.publish_warehouse()
+    write_record(settings, record)  # after the swap: a stale record only makes a plan rebuild more
+    for note in notes:
+        context.log.warning(note)
+    if notes:
+        context.instance.add_run_tags(context.run.run_id, {TAG_PUBLISH_NOTES: " | ".join(notes)[:1000]})
     return dg.MaterializeResult(metadata={
         "file": dg.MetadataValue.path(str(settings.published_path.resolve())),
         "bytes": settings.published_path.stat().st_size})
