@@ -312,8 +312,12 @@ def _load_grid(con, contract: Contract, grid: Grid, record: dict, rel: str,
                     SELECT _key_hash, lag(_key_hash) OVER (ORDER BY _key_hash) AS previous
                     FROM typed WHERE _problems IS NULL)
                 WHERE _key_hash = previous)
-            SELECT unnest(rows) AS _row, key_text, rows FROM (
-                SELECT {key_text} AS key_text, list(_row ORDER BY _row) AS rows
+            SELECT unnest(rows) AS _row, key_text, copies,
+                   -- name at most ten of the rows: a key repeated 20,000 times must not write
+                   -- 20,000 rows × 20,000 row numbers (the quarantine grows with the input)
+                   array_to_string(rows[1:10], ', ') || CASE WHEN copies > 10 THEN ', …' ELSE '' END AS some_rows
+            FROM (
+                SELECT {key_text} AS key_text, list(_row ORDER BY _row) AS rows, count(*) AS copies
                 FROM typed JOIN same_hash USING (_key_hash) WHERE _problems IS NULL
                 GROUP BY {key} HAVING count(*) > 1)""")
         columns = ", ".join(c.name for c in contract.columns)
@@ -329,7 +333,8 @@ def _load_grid(con, contract: Contract, grid: Grid, record: dict, rel: str,
             FROM (SELECT _row, _cells, unnest(_problems) AS p FROM typed WHERE _problems IS NOT NULL)
             UNION ALL
             SELECT {file_id}, '{x}', d._row, '(key)', {_lit_key(contract)}, d.key_text,
-                   'duplicate key in this file: rows ' || array_to_string(d.rows, ', '),
+                   'duplicate key in this file: rows ' || d.some_rows
+                   || CASE WHEN d.copies > 10 THEN ' (' || d.copies || ' rows in all)' ELSE '' END,
                    to_json(t) FROM duplicate_keys d JOIN typed t USING (_row)""")
         read = _scalar(con, "SELECT count(*) FROM typed")
         if grid.rows is None:

@@ -58,6 +58,17 @@ def test_duplicate_key_within_a_file_quarantines_every_copy(landing, ingest, war
         ("env_pollutant_totals/p.csv", 4, "(key)", "210100 / 2014", "duplicate key in this file: rows 2, 4")]
 
 
+def test_a_key_repeated_20000_times_costs_a_linear_quarantine(landing, ingest, warehouse):
+    """Issue 14: each copy's reason listed every copy — 20,000 × 20,000 row numbers from a
+    700 KB file, enough to exhaust memory. Now it names ten and counts the rest."""
+    landing.deliver("env_pollutant_totals", "p.csv", HEADER + "2014,沈阳市,1,2,3,4\n" * 20_000)
+    out = ingest("env_pollutant_totals")
+    assert (out.files[0].rows_loaded, out.files[0].rows_quarantined) == (0, 20_000)
+    reasons = rows(warehouse, "SELECT count(*), max(length(reason)), any_value(reason) FROM meta.quarantine")[0]
+    assert reasons[0] == 20_000 and reasons[1] < 100
+    assert reasons[2] == "duplicate key in this file: rows 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, … (20000 rows in all)"
+
+
 def test_extra_cells_beyond_the_header(landing, ingest, warehouse):
     landing.deliver("env_pollutant_totals", "p.csv", HEADER + "2014,沈阳市,1,2,3,4,5\n")
     ingest("env_pollutant_totals")
