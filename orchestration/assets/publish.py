@@ -13,7 +13,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from ..incremental import read_record, write_record
+from ..incremental import BUILD_STATE_DDL, read_record, write_record
 from ..resources import PlantrackSettings
 
 TAG_PUBLISH_NOTES = "plantrack/publish_notes"
@@ -70,7 +70,9 @@ def _data_quality(warehouse: Path) -> str:
 
 @dg.asset(
     key=["exports", "parquet"],
-    deps=[dg.AssetKey(["marts", m]) for m in MARTS],
+    # after the warehouse: a crash between the two must never leave exports from a build that
+    # was not published (they are read from the published file, and name its run)
+    deps=[dg.AssetKey(["warehouse", "published"])],
     group_name="publish",
     kinds={"parquet"},
     owners=["team:plan-office"],
@@ -80,8 +82,12 @@ def _data_quality(warehouse: Path) -> str:
     pool="duckdb_writer",
 )
 def parquet_exports(context: dg.AssetExecutionContext, settings: PlantrackSettings) -> dg.MaterializeResult:
-    manifest = publish_marts(settings.working_path, Path(settings.exports), context.run.run_id,
-                             data_quality=_data_quality(settings.working_path))
+    context.log.info(f"exports 导出: the marts of {settings.published_path.name} → {settings.exports}")
+    with duckdb.connect(str(settings.published_path), read_only=True) as con:
+        published_by = con.execute("SELECT fingerprint FROM meta.build_state WHERE name = 'publication'").fetchall()
+    manifest = publish_marts(settings.published_path, Path(settings.exports),
+                             published_by[0][0] if published_by else context.run.run_id,
+                             data_quality=_data_quality(settings.published_path))
     return dg.MaterializeResult(metadata={
         "folder": dg.MetadataValue.path(str(Path(settings.exports).resolve())),
         **{f"rows_{name}": t["rows"] for name, t in manifest["tables"].items()}})
@@ -89,7 +95,7 @@ def parquet_exports(context: dg.AssetExecutionContext, settings: PlantrackSettin
 
 @dg.asset(
     key=["warehouse", "published"],
-    deps=[dg.AssetKey(["exports", "parquet"])],
+    deps=[dg.AssetKey(["marts", m]) for m in MARTS],
     group_name="publish",
     kinds={"duckdb"},
     owners=["team:plan-office"],
@@ -99,7 +105,11 @@ def parquet_exports(context: dg.AssetExecutionContext, settings: PlantrackSettin
     pool="duckdb_writer",
 )
 def published_warehouse(context: dg.AssetExecutionContext, settings: PlantrackSettings) -> dg.MaterializeResult:
-    with duckdb.connect(str(settings.working_path), read_only=True) as con:
+    context.log.info(f"publish 发布: {settings.working_path.name} → {settings.published_path}")
+    with duckdb.connect(str(settings.working_path)) as con:
+        # the run that published this file: the exports' manifest names the same one
+        con.execute(BUILD_STATE_DDL)
+        con.execute("INSERT OR REPLACE INTO meta.build_state VALUES ('publication', ?, now())", [context.run.run_id])
         record = read_record(con)
     notes = settings.publish_warehouse()
     write_record(settings, record)  # after the swap: a stale record only makes a plan rebuild more
@@ -114,7 +124,7 @@ def published_warehouse(context: dg.AssetExecutionContext, settings: PlantrackSe
 
 @dg.asset(
     key=["reports", "bulletin"],
-    deps=[dg.AssetKey(["warehouse", "published"])],
+    deps=[dg.AssetKey(["exports", "parquet"])],
     group_name="publish",
     kinds={"html"},
     owners=["team:plan-office"],
