@@ -48,14 +48,23 @@ def show_status(warehouse: Path, as_of: str | None, region: str, console: Consol
         return 1
     table = Table(title=f"目标进度 Target progress — {rows[0][2]} {rows[0][3]} ({region}), as of {date}")
     for col in ("target 目标", "clause 条款", "actual 实际", "target 目标值", "unit 单位",
-                "completion 完成率", "time 时间进度", "status 状态", "warning 预警", "note 说明"):
+                "completion 完成率", "time 时间进度", "status 状态", "warning 预警"):
         table.add_column(col, justify="right" if col.split()[0] in ("actual", "completion", "time") else "left")
+    notes = []
     for (target, clause, _, _, actual, goal, unit, completion, elapsed, status, level, grade, estimate, note) in rows:
         colour = COLOURS.get(level, "dim")
         table.add_row(target, clause, _fmt(actual) + (" (est.)" if estimate else ""), _fmt(goal), unit,
                       "—" if completion is None else f"{completion:.0%}",
                       "—" if elapsed is None else f"{elapsed:.0%}",
                       f"{status} {STATUS_ZH.get(status, '')}",
-                      f"[{colour}]{level or '—'} {grade or ''}[/{colour}]", note or "")
+                      f"[{colour}]{level or '—'} {grade or ''}[/{colour}]")
+        if note:
+            notes.append(f"{target}: {note}")
     console.print(table)
+    # what the status alone does not say (met so far, about met, estimate, incomplete, no new
+    # data since …): below the table, where a long line does not squeeze the columns
+    if notes:
+        console.print("说明 Notes", style="bold")
+        for line in notes:
+            console.print(f"  {line}", highlight=False)
     return 0

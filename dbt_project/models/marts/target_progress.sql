@@ -111,7 +111,8 @@ noted as (
             case when is_estimate then '年内估算 within-year estimate' end,
             case when is_incomplete then printf('数据不完整：应有%d份，实有%d份 incomplete: %d of %d parts',
                                                 parts_expected, parts_present, parts_present, parts_expected) end,
-            case when data_period_end < least(as_of, window_end) and status <> 'no_data' then
+            -- (a milestone's date is when it was done, not the vintage of a series)
+            case when data_period_end < least(as_of, window_end) and status <> 'no_data' and measure <> 'milestone' then
                      printf('%s后无新数据 no new data since %s', strftime(data_period_end, '%Y-%m-%d'), strftime(data_period_end, '%Y-%m-%d')) end,
             case when cumulative_value is not null then
                      printf('累计降低%.2f%%（较%d年）cumulative cut %.2f %% since %d', cumulative_value, base_year, cumulative_value, base_year) end,
