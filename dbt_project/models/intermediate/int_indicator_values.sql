@@ -89,6 +89,12 @@ parts as (
     union all
     select region_code, 'key_enterprise_savings', cast(year as varchar), parts_expected, parts_present
     from {{ ref('int_key_enterprise_savings') }}
+    union all
+    select region_code, 'self_monitoring_disclosure_rate', period, parts_expected, self_parts_present
+    from {{ ref('int_disclosure_rates') }} where parts_expected is not null
+    union all
+    select region_code, 'supervisory_disclosure_rate', period, parts_expected, supervisory_parts_present
+    from {{ ref('int_disclosure_rates') }} where parts_expected is not null
 )
 
 select v.*, coalesce(i.unit, r.unit) as unit, p.parts_expected, p.parts_present
