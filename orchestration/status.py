@@ -10,8 +10,9 @@ from rich.console import Console
 from rich.table import Table
 
 COLOURS = {"green": "green", "yellow": "yellow", "red": "red"}
-STATUS_ZH = {"achieved": "已完成", "on_track": "按进度", "behind": "滞后", "off_track": "严重滞后",
-             "missed": "未完成", "no_data": "无数据"}
+# every status of marts.target_progress (its accepted_values test lists the same)
+STATUS_ZH = {"achieved": "已完成", "about_met": "约数达标", "on_track": "按进度", "behind": "滞后",
+             "off_track": "严重滞后", "missed": "未完成", "incomplete": "数据不完整", "no_data": "无数据"}
 
 
 def _fmt(value) -> str:
@@ -36,7 +37,8 @@ def show_status(warehouse: Path, as_of: str | None, region: str, console: Consol
         date = latest_as_of(con, as_of)
         rows = con.execute("""
             SELECT target_id, clause, region_name_zh, region_name_en, actual_value, target_value, unit,
-                   completion_ratio, time_elapsed_ratio, status, warning_level, warning_grade_zh, is_estimate
+                   completion_ratio, time_elapsed_ratio, status, warning_level, warning_grade_zh, is_estimate,
+                   note
             FROM marts.target_progress WHERE as_of = ? AND region_code = ?
             ORDER BY clause, target_id""", [date, region]).fetchall()
     finally:
@@ -48,12 +50,21 @@ def show_status(warehouse: Path, as_of: str | None, region: str, console: Consol
     for col in ("target 目标", "clause 条款", "actual 实际", "target 目标值", "unit 单位",
                 "completion 完成率", "time 时间进度", "status 状态", "warning 预警"):
         table.add_column(col, justify="right" if col.split()[0] in ("actual", "completion", "time") else "left")
-    for (target, clause, _, _, actual, goal, unit, completion, elapsed, status, level, grade, estimate) in rows:
+    notes = []
+    for (target, clause, _, _, actual, goal, unit, completion, elapsed, status, level, grade, estimate, note) in rows:
         colour = COLOURS.get(level, "dim")
         table.add_row(target, clause, _fmt(actual) + (" (est.)" if estimate else ""), _fmt(goal), unit,
                       "—" if completion is None else f"{completion:.0%}",
                       "—" if elapsed is None else f"{elapsed:.0%}",
                       f"{status} {STATUS_ZH.get(status, '')}",
                       f"[{colour}]{level or '—'} {grade or ''}[/{colour}]")
+        if note:
+            notes.append(f"{target}: {note}")
     console.print(table)
+    # what the status alone does not say (met so far, about met, estimate, incomplete, no new
+    # data since …): below the table, where a long line does not squeeze the columns
+    if notes:
+        console.print("说明 Notes", style="bold")
+        for line in notes:
+            console.print(f"  {line}", highlight=False)
     return 0

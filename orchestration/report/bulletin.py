@@ -34,9 +34,11 @@ HEADLINE_NAMES = {
     "nox_cut": ("氮氧化物排放量减少", "NOx emissions cut"),
     "co2_intensity_cut": ("单位地区生产总值二氧化碳排放降低", "CO2 intensity cut"),
 }
-STATUS = {"achieved": ("已完成", "achieved"), "on_track": ("进度正常", "on track"),
-          "behind": ("进度滞后", "behind"), "off_track": ("严重滞后", "off track"),
-          "missed": ("未完成", "missed"), "no_data": ("无数据", "no data")}
+# every status of marts.target_progress (its accepted_values test lists the same)
+STATUS = {"achieved": ("已完成", "achieved"), "about_met": ("约数达标", "about met"),
+          "on_track": ("进度正常", "on track"), "behind": ("进度滞后", "behind"),
+          "off_track": ("严重滞后", "off track"), "missed": ("未完成", "missed"),
+          "incomplete": ("数据不完整", "incomplete"), "no_data": ("无数据", "no data")}
 WARNING_COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "red": "#c62828", None: "#9e9e9e"}
 FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 TEMPLATES = Path(__file__).parent
@@ -64,7 +66,8 @@ def gather(warehouse: Path, as_of: str | None = None) -> dict:
         is_latest = date == latest_as_of(con)
         headline = _rows(con, """
             SELECT target_id, actual_value, target_value, unit, completion_ratio, time_elapsed_ratio,
-                status, warning_level, warning_grade_zh, is_estimate, data_quality, target_text_zh
+                status, warning_level, warning_grade_zh, is_estimate, data_quality, target_text_zh, note,
+                data_period_end
             FROM marts.target_progress WHERE region_code = ? AND as_of = ? AND list_contains(?, target_id)""",
             [PROVINCE, date, list(HEADLINE)])
         headline.sort(key=lambda r: HEADLINE.index(r["target_id"]))
@@ -89,7 +92,7 @@ def gather(warehouse: Path, as_of: str | None = None) -> dict:
             SELECT p.target_id, p.clause, p.region_code, p.region_name_zh, p.region_name_en, p.status,
                 p.warning_level, p.warning_grade_zh, p.unit, p.actual_value, p.target_value, p.achieved, p.required,
                 p.completion_ratio, p.time_elapsed_ratio, w.recovery_needed, w.recovery_note,
-                p.target_text_zh, r.level AS region_level
+                p.target_text_zh, r.level AS region_level, p.note
             FROM marts.target_progress AS p
             JOIN reference.regions AS r ON r.code = p.region_code
             LEFT JOIN marts.early_warning AS w USING (target_id, region_code, as_of)

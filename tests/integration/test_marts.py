@@ -73,8 +73,8 @@ def test_energy_intensity_cut_by_hand(clean_run):
     actual, target, status, _, completion = latest(con, "energy_intensity_cut", "210000", "2014-12-31")
     assert actual == pytest.approx(cut, abs=1e-6)
     assert completion == pytest.approx(cut / 4.9, abs=1e-6)
-    expected = ("achieved" if cut >= 4.9 else "on_track" if cut / 4.9 >= 0.5
-                else "behind" if cut / 4.9 >= 0.25 else "off_track")
+    # a cut met a year before the deadline can still go back: on_track ("met so far"), not achieved
+    expected = ("on_track" if cut / 4.9 >= 0.5 else "behind" if cut / 4.9 >= 0.25 else "off_track")
     assert status == expected
 
 

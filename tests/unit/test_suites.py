@@ -27,7 +27,8 @@ def city_sums(con, city_sum):
     con.execute("""CREATE OR REPLACE TABLE quality.quality_city_sums AS
         SELECT 'energy_total' AS indicator, '2014' AS period, 100.0 AS province_value, ? AS city_sum,
                14 AS cities_reporting, ? - 100.0 AS gap, (? - 100.0) / 100 AS relative_gap, 0.02 AS tolerance,
-               abs((? - 100.0) / 100) <= 0.02 AS within_tolerance""", [city_sum] * 4)
+               abs((? - 100.0) / 100) <= 0.02 AS within_tolerance, true AS reconciled,
+               CAST(NULL AS VARCHAR) AS note""", [city_sum] * 4)
 
 
 def test_city_sums_within_tolerance_pass(con, validator):
@@ -43,6 +44,19 @@ def test_city_sums_off_fail_and_report_both_figures(con, validator):
         "energy_total 2014: cities 104.00 vs province 100.00 (+4.00%, tolerance ±2.0%)"]
     # and it is recorded, with the size of the gap
     assert con.execute("SELECT count(*) FROM dq.check_results WHERE NOT success AND severity = 'error'").fetchall() == [(1,)]
+
+
+def test_city_sums_a_year_short_of_a_city_warns_and_is_named(con, validator):
+    """The 2013 pollutant base with 13 cities: not reconciled (no partial sum, no gap), a warning
+    that names it — never a pass by omission, never a failure the missing city would fake."""
+    city_sums(con, 100.5)
+    con.execute("""INSERT INTO quality.quality_city_sums VALUES ('so2', '2013', 50.0, NULL, 13, NULL, NULL, 0.02,
+        NULL, false, '无法核对：缺鞍山市 cannot be reconciled: 13 of 14 cities reported (a base year)')""")
+    outcome = run_suite(con, validator, "reconciliation_city_sums", "t", [])
+    assert outcome.verdict == "warning"
+    [finding] = outcome.failed("warning")
+    assert finding.column == "not_reconciled"
+    assert finding.unexpected == ["so2 2013: 无法核对：缺鞍山市 cannot be reconciled: 13 of 14 cities reported (a base year)"]
 
 
 def test_city_sums_gap_within_tolerance_but_above_one_percent_warns(con, validator):

@@ -1,4 +1,4 @@
--- Energy intensity: energy use / GDP at comparable prices (万吨标准煤 / 亿元 = tce per 10k
+-- Energy intensity: energy use / GDP at comparable prices of 2013 (万吨标准煤 / 亿元 = tce per 10k
 -- yuan), yearly, with the year-on-year cut and, for a year in progress, the within-year
 -- estimate from quarterly-cumulative data (macro intensity_series).
 with inputs as (

@@ -79,10 +79,27 @@ all_values as (
     union all
     select region_code, 'report:' || target_id, period, period_type, period_end, value, false, delivered_at
     from {{ ref('int_progress_reports') }}
+),
+
+parts as (
+    -- sums over parts that can go missing (cities, enterprises, months): how many were
+    -- expected and how many are there. NULL for a figure delivered as such.
+    select region_code, indicator, period, parts_expected, parts_present
+    from {{ ref('int_vehicles') }} where value is not null and parts_expected is not null
+    union all
+    select region_code, 'key_enterprise_savings', cast(year as varchar), parts_expected, parts_present
+    from {{ ref('int_key_enterprise_savings') }}
+    union all
+    select region_code, 'self_monitoring_disclosure_rate', period, parts_expected, self_parts_present
+    from {{ ref('int_disclosure_rates') }} where parts_expected is not null
+    union all
+    select region_code, 'supervisory_disclosure_rate', period, parts_expected, supervisory_parts_present
+    from {{ ref('int_disclosure_rates') }} where parts_expected is not null
 )
 
-select v.*, coalesce(i.unit, r.unit) as unit
+select v.*, coalesce(i.unit, r.unit) as unit, p.parts_expected, p.parts_present
 from all_values as v
-left join {{ ref('indicators') }} as i using (indicator)
+left join {{ ref('indicators') }} as i on i.indicator = v.indicator
 left join (select distinct target_id, unit from {{ ref('int_progress_reports') }}) as r
     on v.indicator = 'report:' || r.target_id
+left join parts as p on p.region_code = v.region_code and p.indicator = v.indicator and p.period = v.period

@@ -32,7 +32,7 @@ allocations as (
 
 select
     t.target_id, t.clause, t.scope, t.kind, t.comparator, t.unit, t.base_year, t.start_date,
-    t.deadline, t.text_zh, t.note, t.indicator, t.measure, t.from_register, tr.region_code,
+    t.deadline, t.text_zh, t.note, t.about_precision, t.indicator, t.measure, t.from_register, tr.region_code,
     case when a.target_value is not null then a.target_value
          when t.value = 'allocated' then null
          when tr.via_group and exists (select 1 from tokens k where k.target_id = t.target_id

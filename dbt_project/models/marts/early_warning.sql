@@ -2,8 +2,10 @@
 -- recover by the deadline (in the target's unit):
 --   cuts: the cut still needed per remaining year, 1 − ((1 − target) / (1 − achieved))^(1 / years);
 --   amounts: what remains, and per remaining year;
---   levels: the gap to the target.
--- Past the deadline (missed), the whole gap is shown and remaining_years is 0.
+--   levels: the gap to the target;
+--   per-year targets (annual_reduction, annual_growth): the gap in the average annual rate.
+-- Past the deadline (missed), the whole gap is shown and remaining_years is 0. An incomplete
+-- figure shows no recovery: what it lacks is data, not progress.
 with latest as (
     select * from {{ ref('target_progress') }}
     where as_of = (select max(as_of) from {{ ref('target_progress') }})
@@ -21,7 +23,9 @@ select
     status, warning_level, warning_grade_zh, kind, unit, actual_value, target_value, achieved, required,
     completion_ratio, time_elapsed_ratio, remaining_years,
     case
-        when kind in ('intensity_reduction', 'total_reduction', 'annual_reduction') and actual_value < 100 then
+        when status = 'incomplete' then null
+        when kind = 'annual_reduction' then target_value - actual_value
+        when kind in ('intensity_reduction', 'total_reduction') and actual_value < 100 then
             100 * (1 - power((1 - required / 100) / (1 - actual_value / 100), 1 / greatest(remaining_years, 1)))
         when kind in ('cumulative_quantity', 'annual_quantity') then
             (required - achieved) / greatest(remaining_years, 1)
@@ -29,9 +33,11 @@ select
         when kind = 'annual_growth' then target_value - actual_value
     end as recovery_needed,
     case
-        when kind in ('intensity_reduction', 'total_reduction', 'annual_reduction') and remaining_years = 0
+        when status = 'incomplete' then '数据不完整，待补齐后判定 incomplete: to be judged once the missing parts arrive'
+        when kind = 'annual_reduction' then '年均降低率差距 gap in the average annual cut (percentage points a year)'
+        when kind in ('intensity_reduction', 'total_reduction') and remaining_years = 0
             then '期满仍需降低 further cut still missing at the deadline (%)'
-        when kind in ('intensity_reduction', 'total_reduction', 'annual_reduction') then '每年还需降低 cut still needed per remaining year (%)'
+        when kind in ('intensity_reduction', 'total_reduction') then '每年还需降低 cut still needed per remaining year (%)'
         when kind in ('cumulative_quantity', 'annual_quantity') and remaining_years = 0
             then '期满仍差 amount still missing at the deadline'
         when kind in ('cumulative_quantity', 'annual_quantity') then '每年还需完成 amount still needed per remaining year'
