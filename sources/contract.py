@@ -61,6 +61,7 @@ class Column:
     periods: tuple[str, ...] = ()
     cumulative_quarters: bool = False  # quarters run from January: Q4 is the year
     pattern: str | None = None
+    check: str | None = None  # a check character to verify: gb32100 (unified social credit code)
 
     @property
     def sql_type(self) -> str:
@@ -82,6 +83,7 @@ class Contract:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     bulk: bool = False
+    sheet: str | None = None  # XLSX: the sheet to read (else the first visible one with a header)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -116,8 +118,10 @@ class Contract:
         """The column a header cell names, and the scale its unit implies.
 
         A header is the Chinese name or the English alias, optionally followed by a unit in
-        brackets: ``地区生产总值(万元)`` → (gdp_current, 0.0001). A unit the contract does not
-        know raises ``UnknownUnit`` (the whole column would be mis-scaled)."""
+        brackets: ``地区生产总值(万元)`` → (gdp_current, 0.0001). The unit is looked up in the one
+        unit table (``sources/units.py``) and converted to the column's canonical ``unit``; a
+        unit that is unknown or measures something else raises ``UnknownUnit`` (the whole
+        column would be mis-scaled)."""
         text = normalize_header(cell)
         if not text:
             return None
@@ -132,16 +136,40 @@ class Contract:
         for col in self.columns:
             names = {normalize_header(h) for h in col.headers + col.aliases}
             if base in names:
-                scales = {normalize_header(u): s for u, s in col.units.items()}
-                if unit in scales:
-                    return col, float(scales[unit])
-                raise UnknownUnit(col, cell)
+                factor = column_scale(col, unit)
+                if factor is None:
+                    raise UnknownUnit(col, cell)
+                return col, factor
         return None
+
+
+def column_scale(col: Column, unit: str) -> float | None:
+    """The factor from ``unit`` to the column's canonical unit, from the unit table; None when
+    the column takes no unit or ``unit`` measures something else. A contract's own ``units``
+    map is only a fallback for a unit the table lacks."""
+    from . import units  # units imports this module
+
+    if col.unit:
+        factor = units.scale(unit, col.unit)
+        if factor is not None:
+            return factor
+    legacy = {normalize_header(u): s for u, s in col.units.items()}
+    return float(legacy[normalize_header(unit)]) if normalize_header(unit) in legacy else None
+
+
+def header_unit(cell: str) -> str | None:
+    """The unit in brackets at the end of a header cell (``火电(万千瓦)`` → ``万千瓦``), or None."""
+    m = re.fullmatch(r"(.+?)\(([^()]*)\)", normalize_header(cell))
+    return m.group(2).split(",")[0] if m else None
 
 
 class UnknownUnit(Exception):
     def __init__(self, column: Column, header: str):
-        known = ", ".join(column.units) or "none (the column takes no unit)"
+        from . import units
+
+        q = units.quantity(column.unit)
+        known = (f"any unit of {q} in sources/units.py, e.g. " + ", ".join(units.UNITS[q])
+                 if q else ", ".join(column.units) or "none (the column takes no unit)")
         super().__init__(f"column {column.label}: unknown unit in header '{header}' "
                          f"(known units: {known})")
 
@@ -159,7 +187,7 @@ def _column(spec: dict) -> Column:
         needs=tuple(spec.get("needs", [])),
         min=spec.get("min"),
         values=tuple(values) if isinstance(values, list) else values,
-        periods=tuple(spec.get("periods", [])), pattern=spec.get("pattern"),
+        periods=tuple(spec.get("periods", [])), pattern=spec.get("pattern"), check=spec.get("check"),
         cumulative_quarters=bool(spec.get("cumulative_quarters", False)),
     )
 
@@ -170,6 +198,7 @@ def load_contract(path: Path) -> Contract:
         extract=spec["extract"], name_zh=spec["name_zh"], name_en=spec["name_en"],
         office=spec["office"], grain=spec["grain"], key=tuple(spec["key"]),
         columns=tuple(_column(c) for c in spec["columns"]), bulk=bool(spec.get("bulk", False)),
+        sheet=spec.get("sheet"),
     )
     names = [c.name for c in contract.columns]
     missing = (set(contract.key) | {n for c in contract.columns for n in c.needs}) - set(names)

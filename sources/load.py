@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from .contract import Contract, contracts
-from .read import FileRejected, Grid, define_macros, read_grid, typing_sql
+from .read import FileRejected, Grid, _lit, define_macros, read_grid, typing_sql
 
 ACCEPTED_SUFFIXES = (".csv", ".xlsx")
 
@@ -334,7 +334,8 @@ def _load_grid(con, contract: Contract, grid: Grid, record: dict, rel: str,
             UNION ALL
             SELECT {file_id}, '{x}', d._row, '(key)', {_lit_key(contract)}, d.key_text,
                    'duplicate key in this file: rows ' || d.some_rows
-                   || CASE WHEN d.copies > 10 THEN ' (' || d.copies || ' rows in all)' ELSE '' END,
+                   || CASE WHEN d.copies > 10 THEN ' (' || d.copies || ' rows in all)' ELSE '' END
+                   || {_lit(f" (sheet '{grid.sheet}')") if grid.sheet else "''"},
                    to_json(t) FROM duplicate_keys d JOIN typed t USING (_row)""")
         read = _scalar(con, "SELECT count(*) FROM typed")
         if grid.rows is None:
@@ -348,6 +349,7 @@ def _load_grid(con, contract: Contract, grid: Grid, record: dict, rel: str,
         carried = {m.column.name for m in grid.mapped}
         not_carried = [c.label for c in contract.columns if c.name not in carried]
         notes = "; ".join(filter(None, [
+            grid.sheet_notes,
             "not delivered (earlier figures stand): " + ", ".join(not_carried) if not_carried else "",
             "ignored columns: " + ", ".join(grid.ignored_headers) if grid.ignored_headers else "",
             "skipped " + ", ".join(grid.skipped) if grid.skipped else ""]))
