@@ -370,12 +370,15 @@ def _combine(top: list[str], below: list[str], contract: Contract) -> tuple[list
             out.append(t[i] or b[i])
             continue
         unit = header_unit(above)
+        unit = unit if unit and units.is_unit(unit) else None  # （示意数据）is no unit
         cell = f"{b[i]}({unit})" if unit and header_unit(b[i]) is None else b[i]
         if not _names_column(contract, cell) and _names_column(contract, above + cell):
             cell = above + cell  # 其中 over 新能源汽车
         out.append(cell)
     count = lambda cells: sum(1 for c in cells if c and _names_column(contract, c))
-    if count(out) <= max(count(t), count(b)):
+    # a title over the header adds nothing to it; a group title adds its unit, a row of names
+    # under cells merged down adds the names
+    if out == b or count(out) <= count(t) or count(out) < count(b):
         return None, False
     return out, False
 
