@@ -243,11 +243,13 @@ class _SheetCells:
                         self.rows.setdefault(r, {})[c] = top
 
     def text_rows(self) -> list[tuple[int, list[str]]]:
-        out = []
+        out, date1904 = [], self.date1904
         for r in sorted(self.rows):
             cells = self.rows[r]
-            width = max(cells) + 1
-            out.append((r, [_xcell_text(cells.get(c), self.date1904) for c in range(width)]))
+            text = [""] * (max(cells) + 1)
+            for c, cell in cells.items():
+                text[c] = cell.value if cell.kind == "s" else _xcell_text(cell, date1904)
+            out.append((r, text))
         return out
 
     def convert(self, row: int, index: int, column: Column) -> tuple[str, str | None]:

@@ -187,3 +187,35 @@ def test_gb32100_check_character(code, valid):
     con = duckdb.connect()
     define_macros(con)
     assert (con.execute("SELECT pt_gb32100_check(?)", [code]).fetchone()[0] == code[-1]) is valid
+
+
+def _rewrite_sheet(data: bytes, change) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            dst.writestr(info, change(body) if info.filename == "xl/worksheets/sheet1.xml" else body)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("variant", ["as written", "attributes reordered", "no cell references"])
+def test_every_way_of_writing_a_sheet_reads_the_same(tmp_path, variant):
+    """The fast scan (Excel's own way of writing cells), the general scan (any attribute order)
+    and the XML parser (cells without references) find the same cells."""
+    import re
+
+    data = workbook(Sheet("Sheet1", [["年份", "地区", "化学需氧量"], [2014, "沈阳市", 0.5], [2014, "A&B", "=C2*2"],
+                                     [2015, True, "#N/A"]], formats={"C2": "0.0%"}, merges=["D1:E1"]))
+    change = {"as written": lambda b: b,
+              "attributes reordered": lambda b: re.sub(rb'<c r="([A-Z]+\d+)"((?: [st]="[^"]*")*)', rb'<c\2 r="\1"', b),
+              "no cell references": lambda b: re.sub(rb'<c r="[A-Z]+\d+"', b"<c", b)}[variant]
+    path = tmp_path / "f.xlsx"
+    path.write_bytes(_rewrite_sheet(data, change))
+    book = xlsx.Workbook(path)
+    cells = book.read(book.sheets[0])
+    assert cells.rows[2][2] == xlsx.XCell("n", 0.5, "0.0%")
+    assert cells.rows[3][1] == xlsx.XCell("s", "A&B")
+    assert cells.rows[3][2] == xlsx.XCell("f", None, "General", "C2*2")
+    assert cells.rows[4][1] == xlsx.XCell("b", True) and cells.rows[4][2] == xlsx.XCell("e", "#N/A")
+    assert cells.merges == [(1, 3, 1, 4)]
