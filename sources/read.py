@@ -332,11 +332,14 @@ def _xcell_typed(cell: xlsx.XCell | None, column: Column, date1904: bool) -> tup
     return _number_text(value), None
 
 
-def _names_column(contract: Contract, cell: str) -> bool:
+def _column_named(contract: Contract, cell: str) -> Column | None:
+    """The column a header cell names, None also when its unit is wrong for the column (a
+    combination of header rows that makes a wrong unit is not the header)."""
     try:
-        return contract.match_header(cell) is not None
+        hit = contract.match_header(cell)
     except UnknownUnit:
-        return True
+        return None
+    return hit[0] if hit else None
 
 
 def _combine(top: list[str], below: list[str], contract: Contract) -> tuple[list[str] | None, bool]:
@@ -364,20 +367,24 @@ def _combine(top: list[str], below: list[str], contract: Contract) -> tuple[list
                 out[i] = f"{t[i]}({b[i].strip('()（）')})"
         return out, True
     out, group = [], ""
+    # a title line above the header is one cell; a header row with a group title has others
+    spreads = sum(1 for x in t if x) > 1
     for i in range(width):
         if t[i]:
-            group = "" if _names_column(contract, t[i]) else t[i]
+            group = "" if _column_named(contract, t[i]) or not spreads else t[i]
         above = t[i] or (group if b[i] else "")
         if not b[i] or b[i] == t[i] or not above:
             out.append(t[i] or b[i])
             continue
-        unit = header_unit(above)
-        unit = unit if unit and units.is_unit(unit) else None  # （示意数据）is no unit
-        cell = f"{b[i]}({unit})" if unit and header_unit(b[i]) is None else b[i]
-        if not _names_column(contract, cell) and _names_column(contract, above + cell):
-            cell = above + cell  # 其中 over 新能源汽车
+        cell, unit = b[i], header_unit(above)
+        named = _column_named(contract, b[i])
+        if unit and header_unit(b[i]) is None and named is not None and named.unit \
+                and units.quantity(unit) == units.quantity(named.unit):
+            cell = f"{b[i]}({unit})"  # the group title's unit, for the columns it can measure
+        elif named is None and _column_named(contract, above + b[i]):
+            cell = above + b[i]  # 其中 over 新能源汽车
         out.append(cell)
-    count = lambda cells: sum(1 for c in cells if c and _names_column(contract, c))
+    count = lambda cells: sum(1 for c in cells if c and _column_named(contract, c))
     # a title over the header adds nothing to it; a group title adds its unit, a row of names
     # under cells merged down adds the names
     if out == b or count(out) <= count(t) or count(out) < count(b):
