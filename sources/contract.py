@@ -1,7 +1,8 @@
 """Extract contracts: the one place an extract is described.
 
 Each ``contracts/<extract>.yaml`` names the extract's columns (Chinese headers, English alias),
-their type, canonical unit and the header-unit variants with their scale, the key, and which
+their type, canonical unit (a header may state any unit of the same quantity: the one unit
+table, ``sources/units.py``, converts it), the key, and which
 columns every file must carry. Offices rarely resend a whole table, so a file needs only the
 key, the columns marked ``required`` and at least one measure (any other column); a column
 marked ``needs: [other]`` means nothing without that other one (a scale without its unit), so
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -51,8 +52,7 @@ class Column:
     headers: tuple[str, ...]
     aliases: tuple[str, ...]
     description: str = ""
-    unit: str | None = None
-    units: dict[str, float] = field(default_factory=dict)
+    unit: str | None = None  # canonical: any unit of the same quantity (sources/units.py) converts
     not_null: bool = False   # a carried cell may not be missing (the row is quarantined)
     required: bool = False   # every file must carry the column (key columns always do)
     needs: tuple[str, ...] = ()  # columns a file must carry along with this one
@@ -144,17 +144,12 @@ class Contract:
 
 
 def column_scale(col: Column, unit: str) -> float | None:
-    """The factor from ``unit`` to the column's canonical unit, from the unit table; None when
-    the column takes no unit or ``unit`` measures something else. A contract's own ``units``
-    map is only a fallback for a unit the table lacks."""
+    """The factor from ``unit`` to the column's canonical unit, from the one unit table
+    (``sources/units.py``); None when the column takes no unit or ``unit`` is unknown or
+    measures something else."""
     from . import units  # units imports this module
 
-    if col.unit:
-        factor = units.scale(unit, col.unit)
-        if factor is not None:
-            return factor
-    legacy = {normalize_header(u): s for u, s in col.units.items()}
-    return float(legacy[normalize_header(unit)]) if normalize_header(unit) in legacy else None
+    return units.scale(unit, col.unit) if col.unit else None
 
 
 def header_unit(cell: str) -> str | None:
@@ -169,7 +164,7 @@ class UnknownUnit(Exception):
 
         q = units.quantity(column.unit)
         known = (f"any unit of {q} in sources/units.py, e.g. " + ", ".join(units.UNITS[q])
-                 if q else ", ".join(column.units) or "none (the column takes no unit)")
+                 if q else "none (the column takes no unit)")
         super().__init__(f"column {column.label}: unknown unit in header '{header}' "
                          f"(known units: {known})")
 
@@ -182,7 +177,6 @@ def _column(spec: dict) -> Column:
         name=spec["name"], type=spec["type"], headers=tuple(spec["headers"]),
         aliases=tuple(spec.get("aliases", [spec["name"]])),
         description=spec.get("description", ""), unit=spec.get("unit"),
-        units={str(k): float(v) for k, v in (spec.get("units") or {}).items()},
         not_null=bool(spec.get("not_null", False)), required=bool(spec.get("required", False)),
         needs=tuple(spec.get("needs", [])),
         min=spec.get("min"),
@@ -205,6 +199,15 @@ def load_contract(path: Path) -> Contract:
     if missing or len(set(names)) != len(names) or path.stem != contract.extract:
         raise ValueError(f"contract {path.name}: unknown key/needs column(s) {missing} "
                          "or duplicate/misnamed columns")
+    from . import units
+
+    for c in contract.columns:
+        if c.unit and units.lookup(c.unit) is None:
+            raise ValueError(f"contract {path.name}: column {c.name}: unit {c.unit} is not in "
+                             "the unit table (sources/units.py)")
+    if any("units" in c for c in spec["columns"]):
+        raise ValueError(f"contract {path.name}: 'units' is gone — every spelling of a unit "
+                         "comes from the one unit table, sources/units.py (issue 12)")
     if any("optional" in c for c in spec["columns"]):
         raise ValueError(f"contract {path.name}: 'optional' is gone — every column outside the "
                          "key is optional unless marked 'required' (issue 11)")

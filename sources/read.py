@@ -198,7 +198,8 @@ def _read_workbook(workbook: xlsx.Workbook, contract: Contract) -> Grid:
             tried.append(f"'{sheet.name}' ({e})")
             continue
         except FileRejected as e:
-            raise FileRejected(f"sheet '{sheet.name}': {e}") from None
+            others = f" (sheets found: {found})" if len(workbook.sheets) > 1 else ""
+            raise FileRejected(f"sheet '{sheet.name}': {e}{others}") from None
         later = [f"'{s.name}' (not read: the data were found first on '{sheet.name}')"
                  for s in order[k + 1:]]
         grid.sheet = sheet.name

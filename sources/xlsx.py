@@ -3,10 +3,15 @@ formula, per sheet its visibility and merged ranges.
 
 A value-only reader cannot tell 0.853 shown as ``85.3%`` from 0.853, an error cell from text, or
 a formula Excel never calculated from a blank cell, and each of those loads a wrong figure or a
-silent NULL. This reader streams the workbook's XML parts itself (``zipfile`` and the standard
-library's expat-based ``iterparse``; no native code inflates anything): every part's declared
-size is checked against ``MAX_PART_BYTES`` and its compression ratio before it is opened, and
-``zipfile`` never inflates beyond the declared size, so a zip bomb is rejected, not expanded.
+silent NULL. This reader streams the workbook's XML parts itself (``zipfile``, regular
+expressions over the sheets, ``defusedxml`` for the small parts: no entity expansion, no native
+code inflating anything). Every part's declared size is checked against ``MAX_PART_BYTES`` and
+its compression ratio before it is opened, and ``zipfile`` never inflates beyond the declared
+size, so a zip bomb is rejected, not expanded.
+
+Cost: a 100,000-row sheet of 14 columns reads in about 2–3 times the time of python-calamine's
+values-only read (5–9 s against 2.5–5 s on the project's shared 2-core machine); the offices'
+workbooks are a few hundred rows (the large monitoring feed is CSV).
 
 Shapes: ``Workbook(path).sheets`` lists ``SheetInfo(name, state, part)`` in tab order;
 ``Workbook.read(sheet)`` returns ``SheetCells``: ``rows`` as ``{row: {column: XCell}}`` (1-based
@@ -24,7 +29,7 @@ import zipfile
 from dataclasses import dataclass, field
 from functools import cache
 from typing import NamedTuple
-from xml.etree.ElementTree import ParseError, iterparse
+from defusedxml.ElementTree import ParseError, iterparse  # no entity expansion, no DTDs
 
 MAX_PART_BYTES = 512 << 20    # one XML part, inflated: a 1-million-row sheet is ~100-200 MiB
 MAX_TOTAL_BYTES = 1 << 30
@@ -182,7 +187,7 @@ class Workbook:
                 for _, elem in iterparse(f, events=("end",)):
                     if _local(elem.tag) in names:
                         yield elem
-        except (ParseError, zipfile.BadZipFile, EOFError, OSError) as e:
+        except (ParseError, ValueError, zipfile.BadZipFile, EOFError, OSError) as e:
             raise BadWorkbook(f"part {part} is damaged ({e})") from None
 
     def _rels(self, part: str) -> dict[str, str]:

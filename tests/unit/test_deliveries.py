@@ -158,15 +158,21 @@ def test_number_formats(fmt, percent, date, parts):
         assert xlsx.date_parts(fmt) == parts
 
 
-def test_one_unit_table_agrees_with_every_contract():
-    """A contract names its canonical unit; the unit table knows it and every spelling the
-    contract still lists, with the same factor."""
+def test_one_unit_table_for_every_contract(tmp_path):
+    """A contract names only its canonical unit, which the unit table knows; a contract that
+    spells its own units is refused."""
+    from sources.contract import load_contract
+
     for contract in contracts().values():
         for col in contract.columns:
             if col.unit:
                 assert units.lookup(col.unit), (contract.extract, col.name, col.unit)
-            for spelling, factor in col.units.items():
-                assert units.scale(spelling, col.unit) == pytest.approx(factor), (contract.extract, col.name, spelling)
+    path = tmp_path / "x.yaml"
+    path.write_text("extract: x\nname_zh: x\nname_en: x\noffice: env\ngrain: x\nkey: [a]\ncolumns:\n"
+                    "  - {name: a, headers: [甲], type: number, unit: 吨, units: {吨: 1, 万吨: 10000}}\n",
+                    encoding="utf-8")
+    with pytest.raises(ValueError, match="'units' is gone"):
+        load_contract(path)
 
 
 @pytest.mark.parametrize("unit, canonical, factor", [
