@@ -280,7 +280,7 @@ def _grid_source(con, grid: Grid) -> str:
     # _row is filled in later from the typed table's rowid: row_number() here would make the
     # scan single-threaded and halve its speed.
     return f"""(SELECT NULL::BIGINT AS _row, NULL::VARCHAR AS _extra, *
-        FROM read_csv('{path}', auto_detect = false, header = false, skip = {grid.header_row},
+        FROM read_csv('{path}', auto_detect = false, header = false, skip = {grid.data_after},
                       delim = ',', quote = '"', escape = '"', columns = {columns},
                       store_rejects = true, rejects_table = 'grid_rejects',
                       rejects_scan = 'grid_rejects_scan'))"""
@@ -384,17 +384,17 @@ def _number_bulk_rows(con, grid: Grid) -> None:
     ordinal = f"rowid - {base} + 1"
     if _scalar(con, "SELECT count(*) FROM grid_rejects") == 0:
         con.execute(f"CREATE OR REPLACE TEMP VIEW typed AS "
-                    f"SELECT * REPLACE ({ordinal} + {grid.header_row} AS _row) FROM typed_cells")
+                    f"SELECT * REPLACE ({ordinal} + {grid.data_after} AS _row) FROM typed_cells")
         return
     # the j-th set-aside line (data line d_j) comes after d_j - j rows that were read
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE reject_shift AS
-        SELECT line - {grid.header_row} - row_number() OVER (ORDER BY line) AS after_rows,
+        SELECT line - {grid.data_after} - row_number() OVER (ORDER BY line) AS after_rows,
                row_number() OVER (ORDER BY line) AS shift
         FROM (SELECT DISTINCT line FROM grid_rejects)""")
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW typed AS
-        SELECT t.* REPLACE (t.k + coalesce(s.shift, 0) + {grid.header_row} AS _row)
+        SELECT t.* REPLACE (t.k + coalesce(s.shift, 0) + {grid.data_after} AS _row)
         FROM (SELECT *, {ordinal} AS k FROM typed_cells) t
         ASOF LEFT JOIN reject_shift s ON t.k > s.after_rows""")
 

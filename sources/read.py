@@ -3,10 +3,16 @@
 Two steps, whatever the office sent:
 
 1. ``read_grid``: bytes → rows of text cells with their row number in the file. It sniffs the
-   file type (CSV or XLSX), the encoding (UTF-8, UTF-8 with BOM, GB18030/GBK), finds the header
-   among the title rows, maps header cells to contract columns (with the scale their unit
-   implies) and drops footnote rows. Anything that makes the file as a whole unreadable raises
-   ``FileRejected`` with a reason that names the file, row and column.
+   file type (CSV or XLSX), the encoding (UTF-8, UTF-8 with BOM, GB18030/GBK), picks the sheet
+   (the contract's, else the first visible one with a header), finds the header among the
+   title rows (one row, or two or three read as one: merged group titles, a unit row), maps
+   header cells to contract columns with the scale their unit implies (in the header, a title
+   line or a unit row; ``sources/units.py``) and drops footnote rows. An XLSX cell is read with
+   its type and number format (``sources/xlsx.py``) and becomes the text the office meant for
+   its column (0.853 shown as 85.3% → ``85.3``); one that cannot be meant at all (an Excel
+   error, a formula never calculated, a code stored as a number) carries its reason in a column
+   ``p<i>`` beside its text ``c<i>``. Anything that makes the file as a whole unreadable raises
+   ``FileRejected`` with a reason that names the file, sheet, row and column.
 2. ``type_rows``: one DuckDB statement turns the text cells into typed values in canonical units
    and lists, per row, the problems found (unknown region, unparsable number, …). The SQL
    helpers it uses are the ``pt_*`` macros below: one definition of what "missing", "a number",
@@ -73,6 +79,11 @@ class Grid:
     sheet_notes: str | None = None       # XLSX: which sheet was read, which were skipped and why
     header_end: int = 0                  # last row of the header (a sub-header or unit row)
     _tmp: Path | None = None
+
+    @property
+    def data_after(self) -> int:
+        """The last row of the header (data start below it): a sub-header or unit row counts."""
+        return max(self.header_row, self.header_end)
 
     def close(self) -> None:
         if self._tmp is not None:
@@ -292,6 +303,12 @@ def _xcell_text(cell: xlsx.XCell | None, date1904: bool) -> str:
         return "是" if cell.value else "否"
     if cell.kind == "n":
         return _date_text(cell, date1904) if xlsx.is_date(cell.fmt) else _number_text(cell.value)
+    if cell.kind == "d":  # an ISO 8601 date cell (t="d"), written by some programs
+        try:
+            when = dt.datetime.fromisoformat(str(cell.value).rstrip("Z"))
+        except ValueError:
+            return str(cell.value)
+        return when.strftime("%Y-%m-%d %H:%M:%S") if when.time() != dt.time() else when.strftime("%Y-%m-%d")
     return str(cell.value)
 
 
