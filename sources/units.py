@@ -77,8 +77,10 @@ def quantity(unit: str | None) -> str | None:
     return found[0] if found else None
 
 
-# "单位：万元、吨标准煤", "单位:万吨", "(单位：千瓦)", "说明：单位为吨。"
-UNIT_LINE = re.compile(r"单位\s*(?:[:：]|为|是)\s*([^()（）。;；]+)")
+# "单位：万元、吨标准煤", "单位:万吨", "(单位：千瓦)", "计量单位：万元", "说明：单位为吨。" — but not
+# the organisation of "填报单位：沈阳市统计局" or "用能单位为…"
+UNIT_LINE = re.compile(r"(?:^|(?<=[\s(（,，;；。:：、])|(?<=计量)|(?<=本表)|(?<=金额))"
+                       r"单位\s*(?:[:：]|为|是)\s*([^()（）。;；]+)")
 _SPLIT = re.compile(r"[、，,/；;和及\s]+")
 
 

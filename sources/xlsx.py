@@ -331,8 +331,7 @@ class Workbook:
             elif not v and not rest.strip():
                 if not f_open:
                     continue  # formatting only
-                # a formula nobody calculated: no saved value
-                cell = XCell("f", None, fmt, formula)
+                cell = _unsaved(t, fmt, formula)
             else:  # an inline string, an error, a boolean, an empty <v />: the general reading
                 cell = _scanned_cell(t or b"n", int(s or 0), (f_open or b"") + (
                     b"<v>" + v + b"</v>" if v else b"") + rest, strings, formats)
@@ -422,12 +421,10 @@ def _scanned_cell(t: bytes, s: int, inner: bytes | None, strings: list[str],
         text = "".join(_text(x) for x in _TEXT.findall(inner))
         return XCell("s", _unescape(text), fmt) if text else None
     v = _V.search(inner)
-    f = _F.search(inner) if b"f" in inner[:3] or b":f" in inner or b"<f" in inner else None
+    f = _F.search(inner)
     formula = _text(f.group(1) or b"") if f else None
-    if v is None:
-        # a formula nobody calculated (written by a program, never opened in Excel) has no
-        # saved value: what the office meant is unknown
-        return XCell("f", None, fmt, formula) if f else None
+    if v is None or not v.group(1).strip():
+        return _unsaved(t, fmt, formula) if f else None
     raw = v.group(1)
     if t == b"n":
         try:
@@ -445,6 +442,16 @@ def _scanned_cell(t: bytes, s: int, inner: bytes | None, strings: list[str],
     if t == b"d":
         return XCell("d", _text(raw).strip(), fmt, formula)
     return XCell("s", _text(raw), fmt, formula)
+
+
+def _unsaved(t: bytes, fmt: str, formula: str | None) -> XCell:
+    """A formula cell with an empty saved value. Excel saves a text result that is empty as
+    ``t="str"`` with an empty value: the cell shows nothing, and means missing. Any other
+    formula without a value was never calculated (a workbook written by a program and never
+    opened in Excel): what the office meant is unknown."""
+    if t == b"str":
+        return XCell("s", "", fmt, formula)
+    return XCell("f", None, fmt, formula)
 
 
 def _rich_text(elem) -> str:
@@ -475,10 +482,8 @@ def _cell(elem, strings: list[str], formats: list[str]) -> XCell | None:
             inline = _rich_text(child)
     if t == "inlineStr":
         return XCell("s", _unescape(inline or ""), fmt) if inline else None
-    if v is None:
-        # a formula nobody calculated (written by a program, never opened in Excel) has no
-        # saved value: what the office meant is unknown
-        return XCell("f", None, fmt, f) if f is not None else None
+    if v is None or not v.strip():
+        return _unsaved(t.encode(), fmt, f) if f is not None else None
     if t == "s":
         return XCell("s", _unescape(strings[int(v)]), fmt, f)
     if t in ("str",):
