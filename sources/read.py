@@ -224,8 +224,8 @@ def _read_workbook(workbook: xlsx.Workbook, contract: Contract) -> Grid:
 
 
 _ERROR_REASON = "Excel error {value} in the cell ({meaning})"
-_FORMULA_REASON = ("formula {formula} has no saved value (the workbook was written by a program and "
-                   "never calculated in Excel): open and save it in Excel, or deliver the values")
+_FORMULA_REASON = ("a formula with no saved value (the workbook was written by a program and never "
+                   "calculated in Excel): open and save it in Excel, or deliver the values")
 
 
 class _SheetCells:
@@ -274,8 +274,8 @@ class _SheetCells:
                 (merged[1] or column.type in ("number", "integer")):
             # a year or region merged down over several rows belongs to each of them; a figure
             # merged over rows, or anything merged across columns, belongs to one cell only
-            problem = (f"part of the merged range {merged[0]}: the value of its first cell "
-                       f"cannot be meant for this {'column' if merged[1] else 'row'} too")
+            problem = (f"part of a merged range ({merged[0]}): its first cell's value cannot be "
+                       f"meant for this {'column' if merged[1] else 'row'} too")
         return text, problem
 
 
@@ -319,7 +319,7 @@ def _xcell_typed(cell: xlsx.XCell | None, column: Column, date1904: bool) -> tup
         return str(cell.value), _ERROR_REASON.format(
             value=cell.value, meaning=xlsx.ERRORS.get(str(cell.value), "an error value"))
     if cell.kind == "f":
-        return f"={cell.formula}", _FORMULA_REASON.format(formula=f"={cell.formula}")
+        return f"={cell.formula}", _FORMULA_REASON
     if cell.kind != "n":
         return _xcell_text(cell, date1904), None
     value, fmt, t = cell.value, cell.fmt, column.type
@@ -330,15 +330,13 @@ def _xcell_typed(cell: xlsx.XCell | None, column: Column, date1904: bool) -> tup
             # 0.853 shown as 85.3%: the office meant 85.3 (percent), in a column of percent
             shown = float(f"{value * 100:.15g}")
             if column.unit and units.quantity(column.unit) != "percent":
-                return _number_text(shown) + "%", (f"shown as a percentage ({shown:g}%) in a column "
-                                                   f"measured in {column.unit}")
+                return _number_text(shown) + "%", f"shown as a percentage in a column measured in {column.unit}"
             return _number_text(shown), None
         return _number_text(value), None
     if t == "code":
         shown = f"{value:.6G}" if abs(value) >= 1e11 else _number_text(value)
-        return shown, (f"a number, not text: Excel stored the code as the number {shown} and keeps "
-                       "only 15 digits, so digits are lost; format the column as text and type "
-                       "the code again")
+        return shown, ("a number, not text: Excel keeps only 15 digits of a code stored as a number, "
+                       "so digits are lost; format the column as text and type the code again")
     if t == "period":
         places = xlsx.decimals(fmt)
         # 2014.10 typed in a cell shown with two decimals is what the office saw: October.
@@ -735,14 +733,14 @@ def _reason_sql(col: Column, r: str, v: str) -> str:
     else:
         parse_error = _lit(_PARSE_ERRORS.get(col.type, "unreadable"))
     if col.type == "period":
-        parse_error = (f"CASE WHEN pt_period_ambiguous(pt_key({r})) THEN 'ambiguous month: ' || pt_key({r}) || "
-                       f"' is what Excel keeps of 2014.10 (October) typed as a number, or it is January; "
+        parse_error = (f"CASE WHEN pt_period_ambiguous(pt_key({r})) THEN 'ambiguous month: Excel keeps "
+                       f"a month typed 2014.10 (October) as the number 2014.1, which reads as January too; "
                        f"type the period as text (2014-10 or 2014-01)' ELSE {parse_error} END")
     if col.type in ("code", "text"):
         # 9.12101E+17: a long code that Excel turned into a number before it was exported
         scientific = (f"CASE WHEN regexp_full_match(pt_key({r}), '[0-9](\\.[0-9]+)?e\\+?[0-9]+') THEN "
-                      f"'a number in scientific notation (' || trim({r}) || '): Excel stored the code as "
-                      f"a number and its digits are lost; deliver it as text' END")
+                      f"'a number in scientific notation: Excel stored the code as a number and its "
+                      f"digits are lost; deliver it as text' END")
     present = []
     if col.min is not None:
         present.append(f"WHEN {v} < {col.min} THEN "
@@ -752,9 +750,8 @@ def _reason_sql(col: Column, r: str, v: str) -> str:
                        f"'a ' || pt_period_type({v}) || ' is not a period of this extract "
                        f"(expects {' or '.join(col.periods)})'")
     if col.check == "gb32100":
-        present.append(f"WHEN right({v}, 1) <> pt_gb32100_check({v}) THEN 'wrong check character: ' || "
-                       f"right({v}, 1) || ' (GB 32100 gives ' || pt_gb32100_check({v}) || "
-                       f"' for the first 17 characters): a mistyped code'")
+        present.append(f"WHEN right({v}, 1) <> pt_gb32100_check({v}) THEN 'wrong check character: "
+                       f"the last character does not check the first 17 (GB 32100): a mistyped code'")
     if col.type == "code":
         parse_error = f"coalesce({scientific}, {parse_error})"
     on_present = f"CASE {' '.join(present)} END" if present else "NULL"

@@ -49,12 +49,13 @@ def assert_outcome(con, case, outcome):
         for column, value in expected.items():
             want = pytest.approx(value, rel=1e-12) if isinstance(value, float) else value
             assert got[column] == want, (label, expected["_row"], column, got[column])
-    found = rows(con, "SELECT row_number, column_name, reason FROM meta.quarantine WHERE file_id = ?",
+    found = rows(con, "SELECT row_number, column_name, reason, value FROM meta.quarantine WHERE file_id = ?",
                  [outcome.file_id])
-    assert {r for r, _, _ in found} == {r for r, _, _ in case.quarantine}, (label, found)
-    for row, column, piece in case.quarantine:
-        reasons = [reason for r, c, reason in found if (r, c) == (row, column)]
-        assert any(piece in reason for reason in reasons), (label, row, column, piece, found)
+    assert {q[0] for q in found} == {q[0] for q in case.quarantine}, (label, found)
+    for row, column, piece, *value in case.quarantine:
+        hits = [(reason, v) for r, c, reason, v in found if (r, c) == (row, column) and piece in reason]
+        assert hits, (label, row, column, piece, found)
+        assert not value or hits[0][1] == value[0], (label, row, column, hits)  # the cell as delivered
     notes = rows(con, "SELECT coalesce(notes, '') FROM meta.files WHERE file_id = ?", [outcome.file_id])[0][0]
     for piece in case.notes:
         assert piece in notes, (label, notes)
