@@ -62,7 +62,7 @@ class RunSummary:
                 -- one line per kind of problem: without the rows of a duplicate key and the
                 -- sheet and cell a workbook's reason ends with
                 SELECT q.extract, regexp_replace(regexp_replace(q.reason, ': rows .*', ''),
-                                                 ' \(sheet ''[^'']*''(, (cell|row) [^)]*)?\)$', ''),
+                                                 ' \\(sheet ''[^'']*''(, (cell|row) [^)]*)?\\)$', ''),
                        count(DISTINCT (q.file_id, q.row_number))
                 FROM meta.quarantine q JOIN meta.files f USING (file_id)
                 WHERE f.run_id = ? GROUP BY ALL ORDER BY 1, 3 DESC""", [run_id]).fetchall()
