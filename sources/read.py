@@ -319,7 +319,7 @@ def _xcell_typed(cell: xlsx.XCell | None, column: Column, date1904: bool) -> tup
         return str(cell.value), _ERROR_REASON.format(
             value=cell.value, meaning=xlsx.ERRORS.get(str(cell.value), "an error value"))
     if cell.kind == "f":
-        return f"={cell.formula}", _FORMULA_REASON
+        return f"={cell.formula or '(a shared formula)'}", _FORMULA_REASON
     if cell.kind != "n":
         return _xcell_text(cell, date1904), None
     value, fmt, t = cell.value, cell.fmt, column.type

@@ -485,7 +485,7 @@ def _cell(elem, strings: list[str], formats: list[str]) -> XCell | None:
     if v is None or not v.strip():
         return _unsaved(t.encode(), fmt, f) if f is not None else None
     if t == "s":
-        return XCell("s", _unescape(strings[int(v)]), fmt, f)
+        return XCell("s", strings[int(v)], fmt, f)
     if t in ("str",):
         return XCell("s", _unescape(v), fmt, f)
     if t == "b":
