@@ -59,7 +59,11 @@ class RunSummary:
             s.rejected = con.execute("""SELECT path, error FROM meta.files
                 WHERE run_id = ? AND status = 'rejected' ORDER BY file_id""", [run_id]).fetchall()
             s.quarantine_reasons = con.execute("""
-                SELECT q.extract, regexp_replace(q.reason, ': rows .*', ''), count(DISTINCT (q.file_id, q.row_number))
+                -- one line per kind of problem: without the rows of a duplicate key and the
+                -- sheet and cell a workbook's reason ends with
+                SELECT q.extract, regexp_replace(regexp_replace(q.reason, ': rows .*', ''),
+                                                 ' \\(sheet ''[^'']*''(, (cell|row) [^)]*)?\\)$', ''),
+                       count(DISTINCT (q.file_id, q.row_number))
                 FROM meta.quarantine q JOIN meta.files f USING (file_id)
                 WHERE f.run_id = ? GROUP BY ALL ORDER BY 1, 3 DESC""", [run_id]).fetchall()
             if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'dq'").fetchall()[0][0]:

@@ -1,7 +1,8 @@
 """Extract contracts: the one place an extract is described.
 
 Each ``contracts/<extract>.yaml`` names the extract's columns (Chinese headers, English alias),
-their type, canonical unit and the header-unit variants with their scale, the key, and which
+their type, canonical unit (a header may state any unit of the same quantity: the one unit
+table, ``sources/units.py``, converts it), the key, and which
 columns every file must carry. Offices rarely resend a whole table, so a file needs only the
 key, the columns marked ``required`` and at least one measure (any other column); a column
 marked ``needs: [other]`` means nothing without that other one (a scale without its unit), so
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -51,8 +52,7 @@ class Column:
     headers: tuple[str, ...]
     aliases: tuple[str, ...]
     description: str = ""
-    unit: str | None = None
-    units: dict[str, float] = field(default_factory=dict)
+    unit: str | None = None  # canonical: any unit of the same quantity (sources/units.py) converts
     not_null: bool = False   # a carried cell may not be missing (the row is quarantined)
     required: bool = False   # every file must carry the column (key columns always do)
     needs: tuple[str, ...] = ()  # columns a file must carry along with this one
@@ -61,6 +61,7 @@ class Column:
     periods: tuple[str, ...] = ()
     cumulative_quarters: bool = False  # quarters run from January: Q4 is the year
     pattern: str | None = None
+    check: str | None = None  # a check character to verify: gb32100 (unified social credit code)
 
     @property
     def sql_type(self) -> str:
@@ -82,6 +83,7 @@ class Contract:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     bulk: bool = False
+    sheet: str | None = None  # XLSX: the sheet to read (else the first visible one with a header)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -116,8 +118,10 @@ class Contract:
         """The column a header cell names, and the scale its unit implies.
 
         A header is the Chinese name or the English alias, optionally followed by a unit in
-        brackets: ``地区生产总值(万元)`` → (gdp_current, 0.0001). A unit the contract does not
-        know raises ``UnknownUnit`` (the whole column would be mis-scaled)."""
+        brackets: ``地区生产总值(万元)`` → (gdp_current, 0.0001). The unit is looked up in the one
+        unit table (``sources/units.py``) and converted to the column's canonical ``unit``; a
+        unit that is unknown or measures something else raises ``UnknownUnit`` (the whole
+        column would be mis-scaled)."""
         text = normalize_header(cell)
         if not text:
             return None
@@ -132,16 +136,35 @@ class Contract:
         for col in self.columns:
             names = {normalize_header(h) for h in col.headers + col.aliases}
             if base in names:
-                scales = {normalize_header(u): s for u, s in col.units.items()}
-                if unit in scales:
-                    return col, float(scales[unit])
-                raise UnknownUnit(col, cell)
+                factor = column_scale(col, unit)
+                if factor is None:
+                    raise UnknownUnit(col, cell)
+                return col, factor
         return None
+
+
+def column_scale(col: Column, unit: str) -> float | None:
+    """The factor from ``unit`` to the column's canonical unit, from the one unit table
+    (``sources/units.py``); None when the column takes no unit or ``unit`` is unknown or
+    measures something else."""
+    from . import units  # units imports this module
+
+    return units.scale(unit, col.unit) if col.unit else None
+
+
+def header_unit(cell: str) -> str | None:
+    """The unit in brackets at the end of a header cell (``火电(万千瓦)`` → ``万千瓦``), or None."""
+    m = re.fullmatch(r"(.+?)\(([^()]*)\)", normalize_header(cell))
+    return m.group(2).split(",")[0] if m else None
 
 
 class UnknownUnit(Exception):
     def __init__(self, column: Column, header: str):
-        known = ", ".join(column.units) or "none (the column takes no unit)"
+        from . import units
+
+        q = units.quantity(column.unit)
+        known = (f"any unit of {q} in sources/units.py, e.g. " + ", ".join(units.UNITS[q])
+                 if q else "none (the column takes no unit)")
         super().__init__(f"column {column.label}: unknown unit in header '{header}' "
                          f"(known units: {known})")
 
@@ -154,12 +177,11 @@ def _column(spec: dict) -> Column:
         name=spec["name"], type=spec["type"], headers=tuple(spec["headers"]),
         aliases=tuple(spec.get("aliases", [spec["name"]])),
         description=spec.get("description", ""), unit=spec.get("unit"),
-        units={str(k): float(v) for k, v in (spec.get("units") or {}).items()},
         not_null=bool(spec.get("not_null", False)), required=bool(spec.get("required", False)),
         needs=tuple(spec.get("needs", [])),
         min=spec.get("min"),
         values=tuple(values) if isinstance(values, list) else values,
-        periods=tuple(spec.get("periods", [])), pattern=spec.get("pattern"),
+        periods=tuple(spec.get("periods", [])), pattern=spec.get("pattern"), check=spec.get("check"),
         cumulative_quarters=bool(spec.get("cumulative_quarters", False)),
     )
 
@@ -170,12 +192,22 @@ def load_contract(path: Path) -> Contract:
         extract=spec["extract"], name_zh=spec["name_zh"], name_en=spec["name_en"],
         office=spec["office"], grain=spec["grain"], key=tuple(spec["key"]),
         columns=tuple(_column(c) for c in spec["columns"]), bulk=bool(spec.get("bulk", False)),
+        sheet=spec.get("sheet"),
     )
     names = [c.name for c in contract.columns]
     missing = (set(contract.key) | {n for c in contract.columns for n in c.needs}) - set(names)
     if missing or len(set(names)) != len(names) or path.stem != contract.extract:
         raise ValueError(f"contract {path.name}: unknown key/needs column(s) {missing} "
                          "or duplicate/misnamed columns")
+    from . import units
+
+    for c in contract.columns:
+        if c.unit and units.lookup(c.unit) is None:
+            raise ValueError(f"contract {path.name}: column {c.name}: unit {c.unit} is not in "
+                             "the unit table (sources/units.py)")
+    if any("units" in c for c in spec["columns"]):
+        raise ValueError(f"contract {path.name}: 'units' is gone — every spelling of a unit "
+                         "comes from the one unit table, sources/units.py (issue 12)")
     if any("optional" in c for c in spec["columns"]):
         raise ValueError(f"contract {path.name}: 'optional' is gone — every column outside the "
                          "key is optional unless marked 'required' (issue 11)")

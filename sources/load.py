@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from .contract import Contract, contracts
-from .read import FileRejected, Grid, define_macros, read_grid, typing_sql
+from .read import FileRejected, Grid, _lit, define_macros, read_grid, typing_sql
 
 ACCEPTED_SUFFIXES = (".csv", ".xlsx")
 
@@ -280,7 +280,7 @@ def _grid_source(con, grid: Grid) -> str:
     # _row is filled in later from the typed table's rowid: row_number() here would make the
     # scan single-threaded and halve its speed.
     return f"""(SELECT NULL::BIGINT AS _row, NULL::VARCHAR AS _extra, *
-        FROM read_csv('{path}', auto_detect = false, header = false, skip = {grid.header_row},
+        FROM read_csv('{path}', auto_detect = false, header = false, skip = {grid.data_after},
                       delim = ',', quote = '"', escape = '"', columns = {columns},
                       store_rejects = true, rejects_table = 'grid_rejects',
                       rejects_scan = 'grid_rejects_scan'))"""
@@ -334,7 +334,8 @@ def _load_grid(con, contract: Contract, grid: Grid, record: dict, rel: str,
             UNION ALL
             SELECT {file_id}, '{x}', d._row, '(key)', {_lit_key(contract)}, d.key_text,
                    'duplicate key in this file: rows ' || d.some_rows
-                   || CASE WHEN d.copies > 10 THEN ' (' || d.copies || ' rows in all)' ELSE '' END,
+                   || CASE WHEN d.copies > 10 THEN ' (' || d.copies || ' rows in all)' ELSE '' END
+                   || {_lit(f" (sheet '{grid.sheet}')") if grid.sheet else "''"},
                    to_json(t) FROM duplicate_keys d JOIN typed t USING (_row)""")
         read = _scalar(con, "SELECT count(*) FROM typed")
         if grid.rows is None:
@@ -348,6 +349,7 @@ def _load_grid(con, contract: Contract, grid: Grid, record: dict, rel: str,
         carried = {m.column.name for m in grid.mapped}
         not_carried = [c.label for c in contract.columns if c.name not in carried]
         notes = "; ".join(filter(None, [
+            grid.sheet_notes,
             "not delivered (earlier figures stand): " + ", ".join(not_carried) if not_carried else "",
             "ignored columns: " + ", ".join(grid.ignored_headers) if grid.ignored_headers else "",
             "skipped " + ", ".join(grid.skipped) if grid.skipped else ""]))
@@ -382,17 +384,17 @@ def _number_bulk_rows(con, grid: Grid) -> None:
     ordinal = f"rowid - {base} + 1"
     if _scalar(con, "SELECT count(*) FROM grid_rejects") == 0:
         con.execute(f"CREATE OR REPLACE TEMP VIEW typed AS "
-                    f"SELECT * REPLACE ({ordinal} + {grid.header_row} AS _row) FROM typed_cells")
+                    f"SELECT * REPLACE ({ordinal} + {grid.data_after} AS _row) FROM typed_cells")
         return
     # the j-th set-aside line (data line d_j) comes after d_j - j rows that were read
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE reject_shift AS
-        SELECT line - {grid.header_row} - row_number() OVER (ORDER BY line) AS after_rows,
+        SELECT line - {grid.data_after} - row_number() OVER (ORDER BY line) AS after_rows,
                row_number() OVER (ORDER BY line) AS shift
         FROM (SELECT DISTINCT line FROM grid_rejects)""")
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW typed AS
-        SELECT t.* REPLACE (t.k + coalesce(s.shift, 0) + {grid.header_row} AS _row)
+        SELECT t.* REPLACE (t.k + coalesce(s.shift, 0) + {grid.data_after} AS _row)
         FROM (SELECT *, {ordinal} AS k FROM typed_cells) t
         ASOF LEFT JOIN reject_shift s ON t.k > s.after_rows""")
 

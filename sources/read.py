@@ -3,10 +3,16 @@
 Two steps, whatever the office sent:
 
 1. ``read_grid``: bytes → rows of text cells with their row number in the file. It sniffs the
-   file type (CSV or XLSX), the encoding (UTF-8, UTF-8 with BOM, GB18030/GBK), finds the header
-   among the title rows, maps header cells to contract columns (with the scale their unit
-   implies) and drops footnote rows. Anything that makes the file as a whole unreadable raises
-   ``FileRejected`` with a reason that names the file, row and column.
+   file type (CSV or XLSX), the encoding (UTF-8, UTF-8 with BOM, GB18030/GBK), picks the sheet
+   (the contract's, else the first visible one with a header), finds the header among the
+   title rows (one row, or two or three read as one: merged group titles, a unit row), maps
+   header cells to contract columns with the scale their unit implies (in the header, a title
+   line or a unit row; ``sources/units.py``) and drops footnote rows. An XLSX cell is read with
+   its type and number format (``sources/xlsx.py``) and becomes the text the office meant for
+   its column (0.853 shown as 85.3% → ``85.3``); one that cannot be meant at all (an Excel
+   error, a formula never calculated, a code stored as a number) carries its reason in a column
+   ``p<i>`` beside its text ``c<i>``. Anything that makes the file as a whole unreadable raises
+   ``FileRejected`` with a reason that names the file, sheet, row and column.
 2. ``type_rows``: one DuckDB statement turns the text cells into typed values in canonical units
    and lists, per row, the problems found (unknown region, unparsable number, …). The SQL
    helpers it uses are the ``pt_*`` macros below: one definition of what "missing", "a number",
@@ -31,7 +37,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from .contract import Column, Contract, UnknownUnit, normalize_header
+from . import units, xlsx
+from .contract import Column, Contract, UnknownUnit, column_scale, header_unit, normalize_header
 from .reference import region_aliases, target_ids
 
 HEADER_SEARCH_ROWS = 10  # title rows above the header: FORMATS.md allows 1–3
@@ -43,6 +50,10 @@ _MISSING_RE = "|".join(re.escape(m) for m in MISSING_MARKERS)
 
 class FileRejected(Exception):
     """The file as a whole cannot be loaded; none of its rows reach raw."""
+
+
+class NoHeader(FileRejected):
+    """No row that the contract recognises as a header (another sheet may have one)."""
 
 
 @dataclass
@@ -64,7 +75,15 @@ class Grid:
     rows: pa.Table | None = None         # _row, _extra, c0..c{width-1}
     csv_path: Path | None = None         # bulk: a UTF-8 CSV whose data start after header_row
     skipped: list[str] = field(default_factory=list)   # title/footnote rows, for the record
+    sheet: str | None = None             # XLSX: the sheet read (quarantine reasons name it)
+    sheet_notes: str | None = None       # XLSX: which sheet was read, which were skipped and why
+    header_end: int = 0                  # last row of the header (a sub-header or unit row)
     _tmp: Path | None = None
+
+    @property
+    def data_after(self) -> int:
+        """The last row of the header (data start below it): a sub-header or unit row counts."""
+        return max(self.header_row, self.header_end)
 
     def close(self) -> None:
         if self._tmp is not None:
@@ -145,59 +164,289 @@ def _read_csv(path: Path, contract: Contract, encoding: str) -> Grid:
     return grid
 
 
-def _cell_text(value) -> str:
-    """An XLSX cell as the text an office would have typed."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S") if value.time() != dt.time() \
-            else value.strftime("%Y-%m-%d")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
 def _read_xlsx(path: Path, contract: Contract) -> Grid:
-    from python_calamine import CalamineWorkbook
-
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        sheet = workbook.get_sheet_by_index(0)
-        cells = sheet.to_python(skip_empty_area=False)
-    except Exception as e:  # calamine raises its own error types for every kind of damage
+        workbook = xlsx.Workbook(path)
+    except xlsx.BadWorkbook as e:
         raise FileRejected(f"not a readable XLSX workbook (truncated or corrupt): {e}") from None
-    rows = [(i + 1, [_cell_text(v) for v in row]) for i, row in enumerate(cells)]
-    if not rows:
-        raise FileRejected("empty workbook: the first sheet has no cells")
-    return _grid_from_rows(rows, contract, "xlsx")
+    try:
+        return _read_workbook(workbook, contract)
+    except xlsx.BadWorkbook as e:
+        raise FileRejected(f"not a readable XLSX workbook (truncated or corrupt): {e}") from None
+    finally:
+        workbook.close()
+
+
+def _read_workbook(workbook: xlsx.Workbook, contract: Contract) -> Grid:
+    """The sheet the contract names, else the first visible sheet whose header the contract
+    recognises (a cover sheet such as 填报说明 often comes first). Hidden sheets are never read:
+    an office hides what it does not mean to send."""
+    hidden = [f"'{s.name}' ({'very hidden' if s.state == 'veryHidden' else 'hidden'}, not read)"
+              for s in workbook.sheets if s.state != "visible"]
+    found = "; ".join(f"'{s.name}'" + ("" if s.state == "visible" else f" ({s.state})")
+                      for s in workbook.sheets)
+    if contract.sheet:
+        named = [s for s in workbook.sheets if s.name.strip() == contract.sheet]
+        if not named:
+            raise FileRejected(f"no sheet named '{contract.sheet}' (the sheet the contract reads); "
+                               f"sheets found: {found}")
+        if named[0].state != "visible":
+            raise FileRejected(f"sheet '{contract.sheet}' (the sheet the contract reads) is hidden; "
+                               f"sheets found: {found}")
+        order = named
+    else:
+        order = [s for s in workbook.sheets if s.state == "visible"]
+    tried: list[str] = []
+    for k, sheet in enumerate(order):
+        cells = _SheetCells(workbook, workbook.read(sheet))
+        rows = cells.text_rows()
+        if not rows:
+            tried.append(f"'{sheet.name}' (empty)")
+            continue
+        try:
+            grid = _grid_from_rows(rows, contract, "xlsx", convert=cells.convert)
+        except NoHeader as e:
+            tried.append(f"'{sheet.name}' ({e})")
+            continue
+        except FileRejected as e:
+            others = f" (sheets found: {found})" if len(workbook.sheets) > 1 else ""
+            raise FileRejected(f"sheet '{sheet.name}': {e}{others}") from None
+        later = [f"'{s.name}' (not read: the data were found first on '{sheet.name}')"
+                 for s in order[k + 1:]]
+        grid.sheet = sheet.name
+        skipped = tried + hidden + later
+        grid.sheet_notes = f"sheet '{sheet.name}' read" + \
+            (f"; sheets skipped: {', '.join(skipped)}" if skipped else "")
+        return grid
+    if not any(s.state == "visible" for s in workbook.sheets):
+        raise FileRejected(f"no visible sheet (hidden sheets are never read); sheets found: {found}")
+    raise FileRejected("no sheet with a recognisable header: " + "; ".join(tried + hidden))
+
+
+_ERROR_REASON = "Excel error {value} in the cell ({meaning})"
+_FORMULA_REASON = ("a formula with no saved value (the workbook was written by a program and never "
+                   "calculated in Excel): open and save it in Excel, or deliver the values")
+
+
+class _SheetCells:
+    """One sheet's cells with merged ranges filled, as text for the header search and, once the
+    header is known, as the text each mapped column needs (``convert``)."""
+
+    def __init__(self, workbook: xlsx.Workbook, sheet: xlsx.SheetCells):
+        self.date1904 = workbook.date1904
+        self.rows = sheet.rows
+        self.merged: dict[tuple[int, int], tuple[str, bool]] = {}  # cell → (range, spans columns)
+        if not self.rows:
+            return
+        last_row = max(self.rows)
+        last_col = max(max(r) for r in self.rows.values())
+        for r1, c1, r2, c2 in sheet.merges:
+            # a merge may claim a whole row or column: only cells that can hold data count
+            r2, c2 = min(r2, last_row), min(c2, last_col)
+            top = self.rows.get(r1, {}).get(c1)
+            ref = f"{xlsx.column_letter(c1)}{r1}:{xlsx.column_letter(c2)}{r2}"
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    if (r, c) == (r1, c1):
+                        continue
+                    # a merged range shows its first cell's value in every cell it covers
+                    self.merged[(r, c)] = (ref, c2 > c1)
+                    if top is not None:
+                        self.rows.setdefault(r, {})[c] = top
+
+    def text_rows(self) -> list[tuple[int, list[str]]]:
+        out, date1904 = [], self.date1904
+        for r in sorted(self.rows):
+            cells = self.rows[r]
+            text = [""] * (max(cells) + 1)
+            for c, cell in cells.items():
+                text[c] = cell.value if cell.kind == "s" else _xcell_text(cell, date1904)
+            out.append((r, text))
+        return out
+
+    def convert(self, row: int, index: int, column: Column) -> tuple[str, str | None]:
+        """The text of a data cell under ``column`` as the office meant it, and why it cannot
+        load (None when it can)."""
+        cell = self.rows.get(row, {}).get(index)
+        text, problem = _xcell_typed(cell, column, self.date1904)
+        merged = self.merged.get((row, index))
+        if merged and cell is not None and problem is None and \
+                (merged[1] or column.type in ("number", "integer")):
+            # a year or region merged down over several rows belongs to each of them; a figure
+            # merged over rows, or anything merged across columns, belongs to one cell only
+            problem = (f"part of a merged range ({merged[0]}): its first cell's value cannot be "
+                       f"meant for this {'column' if merged[1] else 'row'} too")
+        return text, problem
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def _date_text(cell: xlsx.XCell, date1904: bool) -> str:
+    when = xlsx.serial_to_datetime(cell.value, date1904)
+    parts = xlsx.date_parts(cell.fmt)
+    if parts == "y":
+        return when.strftime("%Y")
+    if parts == "ym":
+        return when.strftime("%Y-%m")
+    if parts == "ymdhms" and when.time() != dt.time():
+        return when.strftime("%Y-%m-%d %H:%M:%S")
+    return when.strftime("%Y-%m-%d")
+
+
+def _xcell_text(cell: xlsx.XCell | None, date1904: bool) -> str:
+    """A cell as the text an office would have typed (header search, columns not loaded)."""
+    if cell is None or cell.kind == "f":
+        return ""
+    if cell.kind == "b":
+        return "是" if cell.value else "否"
+    if cell.kind == "n":
+        return _date_text(cell, date1904) if xlsx.is_date(cell.fmt) else _number_text(cell.value)
+    if cell.kind == "d":  # an ISO 8601 date cell (t="d"), written by some programs
+        try:
+            when = dt.datetime.fromisoformat(str(cell.value).rstrip("Z"))
+        except ValueError:
+            return str(cell.value)
+        return when.strftime("%Y-%m-%d %H:%M:%S") if when.time() != dt.time() else when.strftime("%Y-%m-%d")
+    return str(cell.value)
+
+
+def _xcell_typed(cell: xlsx.XCell | None, column: Column, date1904: bool) -> tuple[str, str | None]:
+    if cell is None:
+        return "", None
+    if cell.kind == "e":
+        return str(cell.value), _ERROR_REASON.format(
+            value=cell.value, meaning=xlsx.ERRORS.get(str(cell.value), "an error value"))
+    if cell.kind == "f":
+        return f"={cell.formula or '(a shared formula)'}", _FORMULA_REASON
+    if cell.kind != "n":
+        return _xcell_text(cell, date1904), None
+    value, fmt, t = cell.value, cell.fmt, column.type
+    if xlsx.is_date(fmt):
+        return _date_text(cell, date1904), None
+    if t in ("number", "integer"):
+        if xlsx.is_percent(fmt):
+            # 0.853 shown as 85.3%: the office meant 85.3 (percent), in a column of percent
+            shown = float(f"{value * 100:.15g}")
+            if column.unit and units.quantity(column.unit) != "percent":
+                return _number_text(shown) + "%", f"shown as a percentage in a column measured in {column.unit}"
+            return _number_text(shown), None
+        return _number_text(value), None
+    if t == "code":
+        shown = f"{value:.6G}" if abs(value) >= 1e11 else _number_text(value)
+        return shown, ("a number, not text: Excel keeps only 15 digits of a code stored as a number, "
+                       "so digits are lost; format the column as text and type the code again")
+    if t == "period":
+        places = xlsx.decimals(fmt)
+        # 2014.10 typed in a cell shown with two decimals is what the office saw: October.
+        # Shown as General it reads 2014.1, which the typing step finds ambiguous.
+        return (f"{value:.{places}f}" if places else _number_text(value)), None
+    if t == "text" and abs(value) >= 1e15:
+        return _number_text(value), ("a number of more than 15 digits: Excel keeps only 15, so "
+                                     "digits are lost; format the column as text and type it again")
+    return _number_text(value), None
+
+
+def _column_named(contract: Contract, cell: str) -> Column | None:
+    """The column a header cell names, None also when its unit is wrong for the column (a
+    combination of header rows that makes a wrong unit is not the header)."""
+    try:
+        hit = contract.match_header(cell)
+    except UnknownUnit:
+        return None
+    return hit[0] if hit else None
+
+
+def _combine(top: list[str], below: list[str], contract: Contract) -> tuple[list[str] | None, bool]:
+    """Two header rows read as one: (the combined header cells, whether ``below`` is a unit
+    row), or (None, False) when ``below`` adds nothing to ``top``.
+
+    - a unit row (every cell a unit of ``sources/units.py``, e.g. 千瓦 under each type): each
+      unit joins the header above it, ``火电`` + ``千瓦`` → ``火电(千瓦)``;
+    - a sub-header under a group title merged across columns (``发电装机容量(万千瓦)`` over
+      ``火电``, ``水电`` …; in a CSV the title stands over the first column only and blanks
+      follow): the sub-header names the column and takes the title's unit, unless it has its own;
+    - a cell merged down over both rows (``年份``) is the same in both, or blank below.
+    Counted only when it names more contract columns than either row alone (a title row over
+    the header adds nothing), or when ``below`` is a unit row."""
+    width = max(len(top), len(below))
+    t = [c.strip() for c in top] + [""] * (width - len(top))
+    b = [c.strip() for c in below] + [""] * (width - len(below))
+    new = [i for i in range(width) if b[i] and b[i] != t[i]]
+    if not new:
+        return None, False
+    if all(units.is_unit(b[i]) for i in new):
+        out = list(t)
+        for i in new:
+            if t[i]:
+                out[i] = f"{t[i]}({b[i].strip('()（）')})"
+        return out, True
+    out, group = [], ""
+    # a title line above the header is one cell; a header row with a group title has others
+    spreads = sum(1 for x in t if x) > 1
+    for i in range(width):
+        if t[i]:
+            group = "" if _column_named(contract, t[i]) or not spreads else t[i]
+        above = t[i] or (group if b[i] else "")
+        if not b[i] or b[i] == t[i] or not above:
+            out.append(t[i] or b[i])
+            continue
+        cell, unit = b[i], header_unit(above)
+        named = _column_named(contract, b[i])
+        if unit and header_unit(b[i]) is None and named is not None and named.unit \
+                and units.quantity(unit) == units.quantity(named.unit):
+            cell = f"{b[i]}({unit})"  # the group title's unit, for the columns it can measure
+        elif named is None and _column_named(contract, above + b[i]):
+            cell = above + b[i]  # 其中 over 新能源汽车
+        out.append(cell)
+    count = lambda cells: sum(1 for c in cells if c and _column_named(contract, c))
+    # a title over the header adds nothing to it; a group title adds its unit, a row of names
+    # under cells merged down adds the names
+    if out == b or count(out) <= count(t) or count(out) < count(b):
+        return None, False
+    return out, False
+
+
+def _header_candidates(rows: list[tuple[int, list[str]]], contract: Contract):
+    """(first row, last row, header cells, unit row or None) for each of the first non-blank
+    rows, alone and combined with the one or two rows below it (two-row headers, unit rows)."""
+    candidates = [(n, cells) for n, cells in rows if any(c.strip() for c in cells)]
+    for k, (n, cells) in enumerate(candidates[:HEADER_SEARCH_ROWS]):
+        yield n, n, cells, None
+        combined, unit_row = cells, None
+        for m, below in candidates[k + 1:k + 3]:
+            combined, is_unit_row = _combine(combined, below, contract)
+            if combined is None:
+                break
+            unit_row = m if is_unit_row else unit_row
+            yield n, m, combined, unit_row
 
 
 def _find_header(rows: list[tuple[int, list[str]]], contract: Contract):
-    """The row (among the first non-blank ones) that names the most contract columns."""
+    """The row (among the first non-blank ones), or two or three rows read as one, that names
+    the most contract columns; a unit row under the header wins over the header alone."""
     best = None
-    candidates = [(n, cells) for n, cells in rows if any(c.strip() for c in cells)]
-    for n, cells in candidates[:HEADER_SEARCH_ROWS]:
+    for n, last, cells, unit_row in _header_candidates(rows, contract):
         mapped, ignored = [], []
         for i, cell in enumerate(cells):
             try:
                 hit = contract.match_header(cell)
             except UnknownUnit as e:
-                raise FileRejected(f"header row {n}, column {i + 1}: {e}") from None
+                where = f"unit row {unit_row}" if unit_row else f"header row {n}"
+                raise FileRejected(f"{where}, column {i + 1}: {e}") from None
             if hit:
                 mapped.append(MappedColumn(i, hit[0], hit[1], cell.strip()))
             elif cell.strip():
                 ignored.append(cell.strip())
-        if len(mapped) >= 2 and (best is None or len(mapped) > len(best[1])):
-            best = (n, mapped, ignored, len(cells))
+        score = len(mapped) + (0.5 if unit_row else 0)
+        if len(mapped) >= 2 and (best is None or score > best[5]):
+            best = (n, mapped, ignored, len(cells), last, score)
     if best is None:
         expected = ", ".join(c.headers[0] for c in contract.required_columns)
-        raise FileRejected(f"no recognisable header in the first {HEADER_SEARCH_ROWS} rows "
-                           f"(expected columns such as {expected})")
-    n, mapped, ignored, width = best
+        raise NoHeader(f"no recognisable header in the first {HEADER_SEARCH_ROWS} rows "
+                       f"(expected columns such as {expected})")
+    n, mapped, ignored, width, last, _ = best
     seen: dict[str, MappedColumn] = {}
     for m in mapped:
         if m.column.name in seen:
@@ -209,30 +458,90 @@ def _find_header(rows: list[tuple[int, list[str]]], contract: Contract):
     why = contract.missing_columns(set(seen))
     if why:
         raise FileRejected(f"header row {n}: {why}")
-    return n, mapped, ignored, width
+    return n, mapped, ignored, width, last
 
 
-def _grid_from_rows(rows, contract: Contract, encoding: str) -> Grid:
-    header_row, mapped, ignored, width = _find_header(rows, contract)
+def _grid_from_rows(rows, contract: Contract, encoding: str, convert=None) -> Grid:
+    """Header, data rows and footnotes of a table of text cells. ``convert(row, index, column)``
+    (XLSX) gives a mapped data cell's text and the reason it cannot load, from its cell type and
+    number format; the reasons become columns ``p<index>`` beside ``c<index>``."""
+    header_row, mapped, ignored, width, header_end = _find_header(rows, contract)
     skipped = [f"row {n}: title" for n, c in rows if n < header_row and any(x.strip() for x in c)]
+    if header_end > header_row:
+        skipped.append(f"rows {header_row}-{header_end}: header")
+    lines = [(n, "title", " ".join(x.strip() for x in c if x.strip()))
+             for n, c in rows if n < header_row and any(x.strip() for x in c)]
     data_rows, extra, numbers = [], [], []
     in_footnotes = False
     for n, cells in rows:
-        if n <= header_row or not any(c.strip() for c in cells):
+        if n <= header_end or not any(c.strip() for c in cells):
             continue
         first = next(c for c in cells if c.strip())
         if in_footnotes or (FOOTNOTE.match(first) and sum(1 for c in cells if c.strip()) == 1):
             in_footnotes = True
             skipped.append(f"row {n}: footnote")
+            lines.append((n, "footnote", first.strip()))
             continue
         numbers.append(n)
         data_rows.append((cells + [""] * width)[:width])
         extra.append("|".join(c for c in cells[width:] if c.strip()) or None)
+    skipped += _apply_unit_lines(lines, mapped)
     columns = {"_row": pa.array(numbers, pa.int64()), "_extra": pa.array(extra, pa.string())}
+    if convert is not None:
+        for m in mapped:
+            problems = []
+            for n, r in zip(numbers, data_rows):
+                r[m.index], problem = convert(n, m.index, m.column)
+                problems.append(problem)
+            if any(problems):
+                columns[f"p{m.index}"] = pa.array(problems, pa.string())
     for i in range(width):
         columns[f"c{i}"] = pa.array([r[i] for r in data_rows], pa.string())
     return Grid(encoding, header_row, mapped, ignored, width, rows=pa.table(columns),
-                skipped=skipped)
+                skipped=skipped, header_end=header_end)
+
+
+def _apply_unit_lines(lines: list[tuple[int, str, str]], mapped: list[MappedColumn]) -> list[str]:
+    """Units stated in a title line (``单位：万元、吨标准煤``, ``发电装机容量（千瓦）``) or a note
+    (``说明：单位为吨``) set the scale of the columns measured in that quantity whose header
+    states no unit. A unit that no column takes, an unknown unit, or one that contradicts a
+    header's own unit rejects the file naming the line: ignoring it would load the columns
+    10,000 times too large or small. Returns notes for meta.files."""
+    stated: dict[str, tuple[str, int]] = {}
+    notes = []
+    for n, kind, text in lines:
+        found = units.units_in_line(text, note=kind == "footnote")
+        if found is None:
+            continue
+        if not found:
+            raise FileRejected(f"{kind} row {n} '{text}': a unit line that names no unit")
+        applied = []
+        for unit in found:
+            quantity = units.quantity(unit)
+            if quantity is None:
+                raise FileRejected(f"{kind} row {n} '{text}': '{unit}' is not a known unit "
+                                   "(sources/units.py): the columns it applies to cannot be scaled")
+            targets = [m for m in mapped if units.quantity(m.column.unit) == quantity]
+            if not targets:
+                measured = ", ".join(sorted({m.column.unit for m in mapped if m.column.unit})) or "none"
+                raise FileRejected(f"{kind} row {n} '{text}': no column of this file is measured "
+                                   f"in {unit} (units of its columns: {measured})")
+            for m in targets:
+                own = header_unit(m.header)
+                if own is not None:
+                    if units.lookup(own) != units.lookup(unit):
+                        raise FileRejected(f"{kind} row {n} '{text}' says {unit}, but the header "
+                                           f"'{m.header}' says {own}")
+                    continue
+                if m.column.name in stated and units.lookup(stated[m.column.name][0]) != units.lookup(unit):
+                    earlier, row = stated[m.column.name]
+                    raise FileRejected(f"{kind} row {n} '{text}' says {unit} for {m.column.label}, "
+                                       f"but row {row} says {earlier}")
+                stated[m.column.name] = (unit, n)
+                m.scale = column_scale(m.column, unit)
+                applied.append(f"{m.header} in {unit}")
+        notes.append(f"row {n}: unit line ({', '.join(applied) if applied else 'as the headers say'})")
+    return notes
 
 
 def _read_csv_bulk(path: Path, contract: Contract, encoding: str, head: bytes) -> Grid:
@@ -289,6 +598,10 @@ def _list(values) -> str:
     return "[" + ", ".join(_lit(v) for v in values) + "]"
 
 
+_GB32100 = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_GB32100_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+
 def define_macros(con: duckdb.DuckDBPyConnection) -> None:
     """The SQL vocabulary of typing: one definition each of missing, number, period, date…"""
     regions = "MAP {" + ", ".join(f"{_lit(k)}: {_lit(v)}" for k, v in region_aliases().items()) + "}"
@@ -323,8 +636,12 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
                                   '%Y年%m月%d日%H时']));
     -- Periods, canonical: 2014 (year) · 2014Q3 (January to the end of Q3) · 2014-07 (month) ·
     -- 2014-07-31 (a date, for milestone reports). 2014年1-12月 is the whole year.
+    -- 2014.1 is what Excel keeps of a month typed 2014.10 (October) as well as of 2014.1
+    -- (January): it is no period at all, and pt_period_ambiguous says why
+    CREATE OR REPLACE TEMP MACRO pt_period_ambiguous(k) AS regexp_full_match(k, '\\d{{4}}\\.1');
     CREATE OR REPLACE TEMP MACRO pt_period_parts(k) AS CASE
         WHEN regexp_full_match(k, '(\\d{{4}})(年|年度|\\.0+)?') THEN [left(k, 4)]
+        WHEN pt_period_ambiguous(k) THEN NULL
         WHEN regexp_full_match(k, '(\\d{{4}})年?q([1-4])') THEN [left(k, 4), 'Q', right(k, 1)]
         WHEN regexp_full_match(k, '(\\d{{4}})年(第)?([1-4一二三四])季度?') THEN
              [left(k, 4), 'Q', CAST(coalesce(list_position(['一','二','三','四'], regexp_extract(k, '年第?([1-4一二三四])', 1)), 0)
@@ -349,6 +666,10 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
                                  THEN pt_period_parts(pt_key(s))[1] || '-' || lpad(pt_period_parts(pt_key(s))[3], 2, '0')
                                  END END
         ELSE strftime(pt_date(s), '%Y-%m-%d') END;
+    -- GB 32100: the 18th character of a unified social credit code checks the first 17
+    CREATE OR REPLACE TEMP MACRO pt_gb32100_check(s) AS substr({_lit(_GB32100)},
+        CAST((31 - list_sum(list_transform(range(17), lambda i: (strpos({_lit(_GB32100)}, substr(s, i + 1, 1)) - 1)
+                                                          * {_GB32100_WEIGHTS}[i + 1])) % 31) % 31 + 1 AS BIGINT), 1);
     CREATE OR REPLACE TEMP MACRO pt_period_type(p) AS CASE
         WHEN p IS NULL THEN NULL WHEN length(p) = 4 THEN 'year' WHEN p LIKE '%Q%' THEN 'quarter'
         WHEN length(p) = 7 THEN 'month' ELSE 'date' END;
@@ -408,9 +729,18 @@ def _reason_sql(col: Column, r: str, v: str) -> str:
     """Why the cell cannot load, or NULL when it can."""
     if col.type in ("enum", "boolean"):
         allowed = list(col.values) if col.type == "enum" else list(col.values.keys())
-        parse_error = f"not one of {' / '.join(allowed)}"
+        parse_error = _lit(f"not one of {' / '.join(allowed)}")
     else:
-        parse_error = _PARSE_ERRORS.get(col.type, "unreadable")
+        parse_error = _lit(_PARSE_ERRORS.get(col.type, "unreadable"))
+    if col.type == "period":
+        parse_error = (f"CASE WHEN pt_period_ambiguous(pt_key({r})) THEN 'ambiguous month: Excel keeps "
+                       f"a month typed 2014.10 (October) as the number 2014.1, which reads as January too; "
+                       f"type the period as text (2014-10 or 2014-01)' ELSE {parse_error} END")
+    if col.type in ("code", "text"):
+        # 9.12101E+17: a long code that Excel turned into a number before it was exported
+        scientific = (f"CASE WHEN regexp_full_match(pt_key({r}), '[0-9](\\.[0-9]+)?e\\+?[0-9]+') THEN "
+                      f"'a number in scientific notation: Excel stored the code as a number and its "
+                      f"digits are lost; deliver it as text' END")
     present = []
     if col.min is not None:
         present.append(f"WHEN {v} < {col.min} THEN "
@@ -419,10 +749,17 @@ def _reason_sql(col: Column, r: str, v: str) -> str:
         present.append(f"WHEN coalesce(list_position({_list(col.periods)}, pt_period_type({v})), 0) = 0 THEN "
                        f"'a ' || pt_period_type({v}) || ' is not a period of this extract "
                        f"(expects {' or '.join(col.periods)})'")
+    if col.check == "gb32100":
+        present.append(f"WHEN right({v}, 1) <> pt_gb32100_check({v}) THEN 'wrong check character: "
+                       f"the last character does not check the first 17 (GB 32100): a mistyped code'")
+    if col.type == "code":
+        parse_error = f"coalesce({scientific}, {parse_error})"
     on_present = f"CASE {' '.join(present)} END" if present else "NULL"
+    if col.type == "text" and col.not_null:
+        on_present = f"coalesce({scientific}, {on_present})"
     on_missing = _lit("missing required value") if col.not_null else "NULL"
     return (f"CASE WHEN {v} IS NOT NULL THEN {on_present} "
-            f"WHEN pt_missing({r}) THEN {on_missing} ELSE {_lit(parse_error)} END")
+            f"WHEN pt_missing({r}) THEN {on_missing} ELSE {parse_error} END")
 
 
 def typing_sql(contract: Contract, grid: Grid, source: str) -> str:
@@ -430,6 +767,7 @@ def typing_sql(contract: Contract, grid: Grid, source: str) -> str:
     _key_hash (for the duplicate-key check), _problems (NULL, or a list of {column, header, value, reason}) and _cells (the delivered
     cells of a row with problems, as JSON, so a quarantined row is never lost)."""
     by_name = {m.column.name: m for m in grid.mapped}
+    given = set(grid.rows.column_names) if grid.rows is not None else set()
     inner, outer, problems, cells = ["_row", "_extra"], ["_row"], [], []
     for col in contract.columns:
         m = by_name.get(col.name)
@@ -439,13 +777,22 @@ def typing_sql(contract: Contract, grid: Grid, source: str) -> str:
         r = f'"c{m.index}"'
         inner += [f"{r} AS r_{col.name}",
                   f"CAST({_value_sql(col, r, m.scale, contract.bulk)} AS {col.sql_type}) AS v_{col.name}"]
-        inner.append(f"{_reason_sql(col, 'r_' + col.name, 'v_' + col.name)} AS e_{col.name}")
+        reason = _reason_sql(col, 'r_' + col.name, 'v_' + col.name)
+        if f"p{m.index}" in given:  # what the reader found in the cell (an Excel error, …) comes first
+            inner.append(f'"p{m.index}" AS q_{col.name}')
+            reason = f"coalesce(q_{col.name}, {reason})"
+        inner.append(f"{reason} AS e_{col.name}")
         outer.append(f"v_{col.name} AS {col.name}")
+        where = _lit(f" (sheet '{grid.sheet}', cell {xlsx.column_letter(m.index)}") + " || _row || ')'" \
+            if grid.sheet else None
         problems.append(f"{{'column': {_lit(col.name)}, 'header': {_lit(m.header)}, "
-                        f"'value': r_{col.name}, 'reason': e_{col.name}}}")
+                        f"'value': r_{col.name}, 'reason': e_{col.name}"
+                        + (f" || {where}" if where else "") + "}")
         cells.append(f"{_lit(m.header)}, r_{col.name}")
+    extra = "'more cells than the header has'" + (
+        f" || {_lit(f' (sheet {chr(39)}{grid.sheet}{chr(39)}, row ')} || _row || ')'" if grid.sheet else "")
     problems.append("{'column': '(extra cells)', 'header': NULL, 'value': _extra, "
-                    "'reason': CASE WHEN _extra IS NOT NULL THEN 'more cells than the header has' END}")
+                    f"'reason': CASE WHEN _extra IS NOT NULL THEN {extra} END}}")
     any_problem = " OR ".join([f"e_{c.name} IS NOT NULL" for c in contract.columns
                                if c.name in by_name] + ["_extra IS NOT NULL"])
     # the reasons are CASEs evaluated only where a value is NULL or out of range, so a clean

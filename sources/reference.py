@@ -38,9 +38,10 @@ def _short(name: str) -> str:
 
 @cache
 def region_aliases() -> dict[str, str]:
-    """Every accepted spelling of a region → its GB/T 2260 code.
+    """Every accepted spelling of a region → its GB/T 2260 code (as the plan's regions seed has it).
 
-    Full name, code, English name, and the name without its suffix (沈阳 → 沈阳市). A short
+    Full name, code, English name, the name without its suffix (沈阳 → 沈阳市), and the alias
+    table ``region_aliases.csv`` (renamed regions, short names). A short
     name shared by a city and a county (抚顺: 抚顺市 and 抚顺县) means the city: counties of
     that name are always written in full."""
     aliases: dict[str, str] = {a: "210000" for a in PROVINCE_ALIASES}
@@ -50,4 +51,19 @@ def region_aliases() -> dict[str, str]:
             aliases.setdefault(alias, r["code"])
     for r in by_level:
         aliases.setdefault(_short(r["name_zh"]), r["code"])
+    known = {r["code"] for r in regions()}
+    for a in region_alias_table():
+        if a["code"] not in known:
+            raise ValueError(f"region_aliases.csv: {a['alias']} maps to unknown code {a['code']}")
+        if aliases.get(a["alias"], a["code"]) != a["code"]:
+            raise ValueError(f"region_aliases.csv: {a['alias']} already means {aliases[a['alias']]}")
+        aliases[a["alias"]] = a["code"]
     return aliases
+
+
+@cache
+def region_alias_table() -> list[dict[str, str]]:
+    """The seed region_aliases.csv: regions renamed since the plan (普兰店市 became 普兰店区 in
+    2015, with a new code) and common short names (喀左县), each → the plan's GB/T 2260 code."""
+    with open(SEEDS / "region_aliases.csv", encoding="utf-8") as f:
+        return list(csv.DictReader(f))

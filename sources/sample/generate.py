@@ -259,6 +259,7 @@ class Sample:
         for i in range(150):
             region = self.rng.choice(places)
             code = "91" + region + "".join(self.rng.choice(alphabet) for _ in range(10))
+            code = code[:17] + gb32100_check(code[:17])  # a valid code: its last character checks the rest
             use = self.rng.lognormvariate(13.4, 0.8)  # 吨标准煤
             for y in range(2011, 2016):
                 saved = use * self.rng.uniform(0.012, 0.028)
@@ -555,6 +556,13 @@ class Sample:
         a, b = self.city_data[(code, "2015")], self.city_data[(code, "2014")]
         g = b[0] * a[1] / 100  # comparable-price GDP of 2015 in 2014 prices
         return v + [round((1 - (a[6] * 1.015 / g) / (b[6] / b[0])) * 100, 2)]
+
+
+def gb32100_check(first17: str) -> str:
+    """The check character of a unified social credit code (GB 32100-2015) from its first 17."""
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    return alphabet[(31 - sum(alphabet.index(c) * w for c, w in zip(first17, weights)) % 31) % 31]
 
 
 def _fullwidth(text: str) -> str:
