@@ -66,8 +66,8 @@ def cmd_run(args) -> int:
                     run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
                 summary = summarize_run(instance, result.run_id, settings)
                 summary.released = released + summary.released
+                summary.close(settings, trigger="cli")
                 summary.print()
-                summary.store(settings.working_path, trigger="cli")
                 instance.add_run_tags(result.run_id, {"plantrack/exit_code": str(summary.exit_code),
                                                       "plantrack/summary": summary.one_line()})
     except (BuildBusy, PoolBusy) as busy:

@@ -158,18 +158,68 @@ class PlantrackSettings(dg.ConfigurableResource):
 
     def publish_warehouse(self) -> list[str]:
         """Copy the working file aside, then rename it over the published file (atomic).
-        Returns notes for the run summary.
-
-        The published file is made read-only (mode 0444): analysts open it read-only, and keep
-        their own tables in a scratch database (README). A write session that still got in
-        (root ignores file modes) leaves ``<published>.wal``, which belongs to the *path*: a
-        new file renamed in beside it could not be opened at all, read-only included. So that
-        WAL is moved aside first, together with the version it belongs to (a hard link), into
-        ``analyst-sessions/<time>/`` — where the analyst's tables can still be recovered — and
-        the session, which keeps its open handles, writes on there."""
+        Returns notes for the run summary."""
         published = self.published_path
         staged = published.with_name(published.name + ".publishing")
-        shutil.copyfile(self.working_path, staged)
+        try:
+            shutil.copyfile(self.working_path, staged)
+            return self._swap_in(staged)
+        finally:
+            staged.unlink(missing_ok=True)  # a copy cut short by a full disk must not linger
+
+    def publish_findings(self) -> list[str]:
+        """After a run whose marts were not published (a blocking check, a failed step): the
+        published warehouse still answers what arrived, what was rejected or quarantined and
+        which check blocked — ``meta.*`` and ``dq.*`` as the build has them — while its raw
+        tables, models and marts stay at the last good build (none after a first build that
+        was blocked). ``meta.build_state`` stays too: it says what the models were built from.
+        Returns notes for the run summary."""
+        published = self.published_path
+        staged = published.with_name(published.name + ".publishing")
+        try:
+            return self._findings_into(staged)
+        finally:
+            staged.unlink(missing_ok=True)
+
+    def _findings_into(self, staged: Path) -> list[str]:
+        import duckdb
+
+        from expectations.run import DQ_DDL
+
+        published = self.published_path
+        staged.unlink(missing_ok=True)
+        if published.exists():
+            shutil.copyfile(published, staged)
+            os.chmod(staged, 0o644)
+        con = duckdb.connect(str(staged))
+        try:
+            working = str(self.working_path).replace("'", "''")
+            con.execute(f"ATTACH '{working}' AS build (READ_ONLY)")
+            tables = con.execute("""SELECT table_schema, table_name FROM information_schema.tables
+                WHERE table_catalog = 'build' AND table_schema IN ('meta', 'dq') AND table_type = 'BASE TABLE'
+                  AND NOT (table_schema = 'meta' AND table_name = 'build_state')""").fetchall()
+            for schema, table in tables:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+                con.execute(f"CREATE OR REPLACE TABLE {schema}.{table} AS SELECT * FROM build.{schema}.{table}")
+            con.execute("DETACH build")
+            if ("dq", "check_results") in tables:
+                con.execute(DQ_DDL)  # its view of the current verdicts
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        return self._swap_in(staged)
+
+    def _swap_in(self, staged: Path) -> list[str]:
+        """Rename ``staged`` over the published file (atomic), read-only (mode 0444).
+
+        Analysts open the published file read-only, and keep their own tables in a scratch
+        database (README). A write session that still got in (root ignores file modes) leaves
+        ``<published>.wal``, which belongs to the *path*: a new file renamed in beside it could
+        not be opened at all, read-only included. So that WAL is moved aside first, together
+        with the version it belongs to (a hard link), into ``analyst-sessions/<time>/`` — where
+        the analyst's tables can still be recovered — and the session, which keeps its open
+        handles, writes on there."""
+        published = self.published_path
         os.chmod(staged, 0o444)
         notes = []
         wal = published.with_name(published.name + ".wal")

@@ -94,7 +94,7 @@ def _summarize(context, settings: PlantrackSettings) -> None:
         return
     with build_lock(settings.working_path):
         summary = summarize_run(context.instance, run.run_id, settings)
-        summary.store(settings.working_path, trigger=run.tags.get("plantrack/trigger", "dagster"))
+        summary.close(settings, trigger=run.tags.get("plantrack/trigger", "dagster"))
     context.instance.add_run_tags(run.run_id, {"plantrack/exit_code": str(summary.exit_code),
                                                "plantrack/summary": summary.one_line()})
     context.log.info(summary.one_line())

@@ -38,6 +38,7 @@ class RunSummary:
     bulletin: str | None = None
     absent: list[tuple[str, str]] = field(default_factory=list)  # loaded files gone from landing
     released: list[str] = field(default_factory=list)  # dead runs' pool slots freed, a stray WAL moved
+    problems: list[str] = field(default_factory=list)  # what went wrong around the steps (a full disk …)
 
     @classmethod
     def collect(cls, warehouse: Path, run_id: str, failed_steps: list[str],
@@ -86,7 +87,7 @@ class RunSummary:
     @property
     def exit_code(self) -> int:
         from .cli import EXIT_CHECKS, EXIT_FAILED, EXIT_OK, EXIT_REJECTED
-        if self.failed_steps:
+        if self.failed_steps or self.problems:
             return EXIT_FAILED
         if any(verdict == "failed" for _, verdict, _ in self.checks) or self.still_failing:
             return EXIT_CHECKS
@@ -105,6 +106,21 @@ class RunSummary:
                 + (f"; {len(self.absent)} delivered file(s) no longer in the landing folder, data kept"
                    if self.absent else "")
                 + "".join(f"; {line}" for line in self.released))
+
+    def close(self, settings: PlantrackSettings, trigger: str) -> None:
+        """The run's last words: store the summary in meta.runs and, when the marts were not
+        published, publish the findings (meta.*, dq.*) so that the published warehouse answers
+        what arrived and what blocked. Never raises: a full disk is said in the summary, not
+        crashed on."""
+        try:
+            self.store(settings.working_path, trigger)
+        except (OSError, duckdb.Error) as e:
+            self.problems.append(f"summary not stored in meta.runs: {_plain_error(e)}")
+        if not self.marts_rebuilt:
+            try:
+                self.released += settings.publish_findings()
+            except (OSError, duckdb.Error) as e:
+                self.problems.append(f"what this run found was not published: {_plain_error(e)}")
 
     def store(self, working: Path, trigger: str) -> None:
         """One row in meta.runs (of the working file: analysts see it once it is published)."""
@@ -165,6 +181,9 @@ class RunSummary:
                           "back, `plantrack withdraw FILE --reason …`")
         for step in self.failed_steps:
             console.print(f"[red bold]failed step 失败步骤[/red bold] {step}")
+        for problem in self.problems:
+            console.print(f"[red bold]{'disk full 磁盘已满' if _disk_full(problem) else 'problem 问题'}[/red bold] "
+                          f"{problem}")
         if self.marts_rebuilt:
             console.print("[green]marts rebuilt and published 已更新[/green] (marts.*, exports)")
             if self.bulletin:
@@ -198,7 +217,16 @@ def summarize_run(instance, run_id: str, settings: PlantrackSettings):
                     for e in events)
     reported = any(e.event_type == DagsterEventType.STEP_SUCCESS and e.step_key == "reports__bulletin"
                    for e in events)
-    docs = build_docs(data_docs_folder(settings)) if data_docs_folder(settings).exists() else None
+    # why steps failed: a full disk is named, so the operator frees space rather than re-runs
+    problems = [f"{e.step_key}: {_plain_error(e.step_failure_data.error.message)}" for e in events
+                if e.event_type == DagsterEventType.STEP_FAILURE and e.step_key in failed
+                and e.step_failure_data and e.step_failure_data.error
+                and _disk_full(e.step_failure_data.error.message)]
+    docs = None
+    try:
+        docs = build_docs(data_docs_folder(settings)) if data_docs_folder(settings).exists() else None
+    except OSError as e:  # the Data Docs site is a convenience: never lose the summary over it
+        problems.append(f"Data Docs not rebuilt: {_plain_error(e)}")
     run = instance.get_run_by_id(run_id)
     released = [line for tag in (TAG_RELEASED, TAG_PUBLISH_NOTES)
                 for line in (run.tags.get(tag, "") if run else "").split(" | ") if line]
@@ -206,4 +234,17 @@ def summarize_run(instance, run_id: str, settings: PlantrackSettings):
                                  data_docs=docs, landing=settings.landing_path,
                                  bulletin=settings.reports_path / "bulletin.html" if reported else None)
     summary.released = released
+    summary.problems = problems
     return summary
+
+
+def _disk_full(message: str) -> bool:
+    return "No space left on device" in message or "[Errno 28]" in message or "ENOSPC" in message
+
+
+def _plain_error(error) -> str:
+    text = str(error).strip().splitlines()
+    text = text[0] if text else repr(error)
+    if _disk_full(str(error)):
+        text += " — the disk is full: free space (df -h) and run again; the published warehouse is unchanged"
+    return text[:500]

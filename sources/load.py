@@ -177,6 +177,18 @@ def ingest_extract(con: duckdb.DuckDBPyConnection, contract: Contract, landing: 
     return outcome
 
 
+class _ChangedWhileRead(Exception):
+    """The file's size or modification time moved between the start and the end of the read."""
+
+
+def _same_file(path: Path, before) -> bool:
+    try:
+        now = path.stat()
+    except OSError:
+        return False
+    return (now.st_size, now.st_mtime_ns, now.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+
+
 class _AlreadyDelivered(Exception):
     """These bytes were loaded before (found once the hash is known)."""
 
@@ -207,9 +219,15 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path, re
                 raise FileRejected(f"not a CSV or XLSX file (suffix '{path.suffix}')")
             grid = read_grid(path, contract)
             try:
-                return _load_grid(con, contract, grid, record, rel, started, digest)
+                return _load_grid(con, contract, grid, record, rel, started, digest,
+                                  unchanged=lambda: _same_file(path, stat))
             finally:
                 grid.close()
+        except _ChangedWhileRead:
+            # an office still writing (or appending to) the file: what was read is not what the
+            # file now holds — record nothing, and take the whole file on a later run
+            return FileOutcome(rel, "changed", error="the file changed while it was read "
+                               "(still being written?): not loaded, taken on a later run")
         except FileRejected as e:
             _raise_if_delivered(con, digest.result())  # a rejected copy is still a copy
             record["sha256"] = digest.result()
@@ -287,7 +305,7 @@ def _grid_source(con, grid: Grid) -> str:
 
 
 def _load_grid(con, contract: Contract, grid: Grid, record: dict, rel: str,
-               started: float, digest: Future) -> FileOutcome:
+               started: float, digest: Future, unchanged: Callable[[], bool] = lambda: True) -> FileOutcome:
     x = contract.extract
     # Parsing and typing happen before the transaction: they write only temporary tables.
     source = _grid_source(con, grid)
@@ -360,6 +378,9 @@ def _load_grid(con, contract: Contract, grid: Grid, record: dict, rel: str,
                      columns_delivered=[c.name for c in contract.columns if c.name in carried])
         if loaded + bad != read:  # the accounting invariant: nothing vanishes
             raise RuntimeError(f"{rel}: rows read {read} != loaded {loaded} + quarantined {bad}")
+        digest.result()
+        if not unchanged():  # checked last: the hash and the rows must be of the same bytes
+            raise _ChangedWhileRead(rel)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

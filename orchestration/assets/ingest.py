@@ -44,10 +44,14 @@ def ingest_asset(contract: Contract) -> dg.AssetsDefinition:
         rejected = [f"{f.path}: {f.error}" for f in outcome.files if f.status == "rejected"]
         for line in rejected:
             context.log.warning(f"rejected {line}")
+        for f in outcome.files:
+            if f.status == "changed":
+                context.log.warning(f"not loaded {f.path}: {f.error}")
         return dg.MaterializeResult(metadata={
             "files_loaded": outcome.count("loaded"),
             "files_rejected": outcome.count("rejected"),
             "files_duplicate": outcome.count("duplicate"),
+            "files_changed_while_read": outcome.count("changed"),
             "rows_loaded": outcome.rows_loaded,
             "rows_quarantined": outcome.rows_quarantined,
             "rows_in_table": total,

@@ -92,3 +92,29 @@ def test_a_file_cleaned_from_the_landing_folder_keeps_its_data(landing, ingest, 
     assert ingest("env_pollutant_totals").files == []
     assert absent_deliveries(warehouse, landing.root) == [("env_pollutant_totals", "env_pollutant_totals/a.csv")]
     assert rows(warehouse, "SELECT cod FROM raw.env_pollutant_totals") == [(1200.0,)]
+
+
+def test_a_file_appended_while_it_is_read_is_taken_next_time(landing, ingest, warehouse, monkeypatch):
+    """Issue 14: a file that grows during the read was recorded with the old bytes' size and
+    hash, and loaded again whole the next night. Now nothing is recorded until a read sees
+    the file hold still."""
+    import sources.load as load
+    path = landing.deliver("env_pollutant_totals", "a.csv", "年份,地区,化学需氧量(吨)\n2014,沈阳市,1200\n")
+    real = load.read_grid
+
+    def read_then_append(p, contract):
+        grid = real(p, contract)
+        with open(p, "a", encoding="utf-8") as f:   # the office's copy is still running
+            f.write("2014,大连市,1100\n")
+        return grid
+
+    monkeypatch.setattr(load, "read_grid", read_then_append)
+    out = ingest("env_pollutant_totals")
+    assert [(f.status, f.rows_loaded) for f in out.files] == [("changed", 0)]
+    assert "changed while it was read" in out.files[0].error
+    assert rows(warehouse, "SELECT count(*) FROM meta.files") == [(0,)]
+    assert rows(warehouse, "SELECT count(*) FROM raw.env_pollutant_totals") == [(0,)]
+    monkeypatch.setattr(load, "read_grid", real)
+    out = ingest("env_pollutant_totals")                # the next run: the whole file, once
+    assert [(f.status, f.rows_loaded) for f in out.files] == [("loaded", 2)]
+    assert rows(warehouse, "SELECT size_bytes FROM meta.files") == [(path.stat().st_size,)]
