@@ -226,13 +226,28 @@ def files_to_judge(con: duckdb.DuckDBPyConnection, name: str, extract: str,
                    loaded_now: list[int]) -> tuple[list[int] | None, str | None]:
     """The deliveries a suite of new deliveries judges in this run, and why.
 
-    The files loaded in this run, if any. Otherwise, when a delivery of the extract was
-    withdrawn since the suite's newest verdict (`plantrack withdraw`), that verdict's files
-    less the withdrawn ones — possibly none: a verdict on a withdrawn delivery no longer
-    stands, so a run it blocked is unblocked. Otherwise None: nothing to judge."""
-    if loaded_now:
-        return loaded_now, None
+    Every loaded, not withdrawn delivery of the extract that no verdict of this suite has
+    judged yet: the files loaded in this run (``loaded_now``), and those a run loaded and then
+    died before its checks (kill -9, a full disk) — the next run judges them, so no delivery
+    reaches the models unchecked. Otherwise, when a delivery was withdrawn since the suite's
+    newest verdict (`plantrack withdraw`), that verdict's files less the withdrawn ones —
+    possibly none: a verdict on a withdrawn delivery no longer stands, so a run it blocked is
+    unblocked. Otherwise None: nothing to judge. (Verdicts recorded before judged_files
+    existed count as having judged every file processed before them.)"""
     con.execute(DQ_DDL)
+    unjudged = [r[0] for r in con.execute("""
+        SELECT f.file_id FROM meta.files f
+        WHERE f.extract = ? AND f.status = 'loaded'
+          AND f.file_id NOT IN (SELECT file_id FROM meta.withdrawals)
+          AND f.file_id NOT IN (SELECT unnest(judged_files) FROM dq.check_results
+                                WHERE suite = ? AND judged_files IS NOT NULL)
+          AND f.processed_at > coalesce((SELECT max(checked_at) FROM dq.check_results
+                                         WHERE suite = ? AND judged_files IS NULL), TIMESTAMP '-infinity')
+        ORDER BY f.file_id""", [extract, name, name]).fetchall()]
+    if unjudged:
+        earlier = [f for f in unjudged if f not in set(loaded_now)]
+        return unjudged, (f"also judges file(s) {', '.join(map(str, earlier))}, loaded by a run that "
+                          "ended before its checks" if earlier else None)
     checked_at, judged = con.execute(
         "SELECT max(checked_at), any_value(judged_files) FROM dq.latest_results WHERE suite = ?",
         [name]).fetchall()[0]

@@ -161,10 +161,10 @@ def test_a_withdrawal_lifts_the_verdict_on_the_withdrawn_delivery(con, validator
     con.execute("INSERT INTO meta.files (file_id, extract, path, sha256, size_bytes, received_at, "
                 "processed_at, status) SELECT i, ?, 'f' || i, 'h' || i, 1, now(), now(), 'loaded' "
                 "FROM range(1, 3) t(i)", [extract])
+    assert files_to_judge(con, name, extract, [1, 2]) == ([1, 2], None)  # loaded now: those
     assert run_suite(con, validator, name, "night1", [1, 2]).verdict == "failed"
     assert [s for s, _ in failing_now(con)] == [name]
     assert files_to_judge(con, name, extract, []) == (None, None)        # nothing new, nothing withdrawn
-    assert files_to_judge(con, name, extract, [3]) == ([3], None)        # new files: those
     con.execute("INSERT INTO meta.withdrawals VALUES (2, now(), 'negative stock', 'test')")
     judged, why = files_to_judge(con, name, extract, [])
     assert judged == [1] and "withdrawal of file(s) 2" in why
@@ -174,6 +174,23 @@ def test_a_withdrawal_lifts_the_verdict_on_the_withdrawn_delivery(con, validator
     judged, _ = files_to_judge(con, name, extract, [])
     outcome = run_suite(con, validator, name, "night3", judged)
     assert judged == [] and outcome.rows == 0 and outcome.verdict == "passed"
+
+
+def test_deliveries_of_a_run_that_died_before_its_checks_are_judged_next_time(con, validator):
+    """Files 1 and 2 were loaded by a run killed before its checks; the next run loads file 3
+    and judges all three, so file 2's negative stock cannot reach the models unchecked."""
+    name, extract = "raw_transport_yellow_label_stock", "transport_yellow_label_stock"
+    con.execute(META_DDL)
+    con.execute("CREATE TABLE raw.transport_yellow_label_stock AS SELECT * FROM (VALUES "
+                "(1, 2, '210100', DATE '2013-12-31', 5000), (2, 2, '210200', DATE '2013-12-31', -7), "
+                "(3, 2, '210300', DATE '2013-12-31', 4000)) t(_file_id, _row, region_code, stock_date, stock)")
+    con.execute("INSERT INTO meta.files (file_id, extract, path, sha256, size_bytes, received_at, "
+                "processed_at, status) SELECT i, ?, 'f' || i, 'h' || i, 1, now(), now(), 'loaded' "
+                "FROM range(1, 4) t(i)", [extract])
+    judged, why = files_to_judge(con, name, extract, [3])
+    assert judged == [1, 2, 3] and "file(s) 1, 2, loaded by a run that ended before its checks" in why
+    assert run_suite(con, validator, name, "night2", judged).verdict == "failed"
+    assert files_to_judge(con, name, extract, []) == (None, None)       # judged once, not every night
 
 
 def test_withdrawn_values_warn_and_name_both_files(con, validator):
