@@ -94,11 +94,16 @@ with_status as (
             when is_cap then case when as_of >= deadline then 'missed' else 'off_track' end
             when as_of >= deadline then 'missed'
             when achieved < 0 then 'off_track'  -- moving the wrong way
-            when round(achieved / nullif(required, 0), 6) >= round(th.on_track * time_elapsed_ratio, 6) then 'on_track'
-            when round(achieved / nullif(required, 0), 6) >= round(th.behind * time_elapsed_ratio, 6) then 'behind'
+            when round(achieved / nullif(required, 0), 6) >= round(th.on_track * pace, 6) then 'on_track'
+            when round(achieved / nullif(required, 0), 6) >= round(th.behind * pace, 6) then 'behind'
             else 'off_track'
         end as status
-    from elapsed as e cross join thresholds as th
+    from (
+        -- the share of the target due by now: the time elapsed, except for a per-year rate
+        -- ("年均下降2.8%"), which every year must meet in full — time does not scale a rate
+        select *, case when kind = 'annual_reduction' then 1 else time_elapsed_ratio end as pace
+        from elapsed
+    ) as e cross join thresholds as th
 ),
 
 noted as (
