@@ -164,15 +164,21 @@ def _read_csv(path: Path, contract: Contract, encoding: str) -> Grid:
     return grid
 
 
+def _bad_workbook(e: Exception) -> FileRejected:
+    # a refused zip bomb is not "corrupt": say what it is
+    what = "refused" if "zip bomb" in str(e) else "not a readable XLSX workbook (truncated or corrupt)"
+    return FileRejected(f"{what}: {e}")
+
+
 def _read_xlsx(path: Path, contract: Contract) -> Grid:
     try:
         workbook = xlsx.Workbook(path)
     except xlsx.BadWorkbook as e:
-        raise FileRejected(f"not a readable XLSX workbook (truncated or corrupt): {e}") from None
+        raise _bad_workbook(e) from None
     try:
         return _read_workbook(workbook, contract)
     except xlsx.BadWorkbook as e:
-        raise FileRejected(f"not a readable XLSX workbook (truncated or corrupt): {e}") from None
+        raise _bad_workbook(e) from None
     finally:
         workbook.close()
 
