@@ -33,6 +33,10 @@ OFFICES = {
 TYPES = {"text", "number", "integer", "region", "year", "period", "date", "timestamp",
          "enum", "boolean", "code", "target"}
 
+# What a period column may hold (``periods:``): a quarter runs from January to its end
+# (2014Q3, 2014年1-9月, 前三季度); a single quarter is its three months alone (2014年第三季度).
+PERIOD_TYPES = {"year", "quarter", "single_quarter", "month", "date"}
+
 # DuckDB column type of the typed value, per contract type.
 SQL_TYPES = {"text": "VARCHAR", "number": "DOUBLE", "integer": "BIGINT", "region": "VARCHAR",
              "year": "INTEGER", "period": "VARCHAR", "date": "DATE", "timestamp": "TIMESTAMP",
@@ -172,6 +176,10 @@ class UnknownUnit(Exception):
 def _column(spec: dict) -> Column:
     if spec["type"] not in TYPES:
         raise ValueError(f"unknown type {spec['type']} for column {spec['name']}")
+    unknown = set(spec.get("periods", [])) - PERIOD_TYPES
+    if unknown:
+        raise ValueError(f"unknown period type(s) {sorted(unknown)} for column {spec['name']} "
+                         f"(known: {', '.join(sorted(PERIOD_TYPES))})")
     values = spec.get("values")
     return Column(
         name=spec["name"], type=spec["type"], headers=tuple(spec["headers"]),

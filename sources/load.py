@@ -299,7 +299,7 @@ def _grid_source(con, grid: Grid) -> str:
     # scan single-threaded and halve its speed.
     return f"""(SELECT NULL::BIGINT AS _row, NULL::VARCHAR AS _extra, *
         FROM read_csv('{path}', auto_detect = false, header = false, skip = {grid.data_after},
-                      delim = ',', quote = '"', escape = '"', columns = {columns},
+                      delim = {_sql_text(grid.delimiter)}, quote = '"', escape = '"', columns = {columns},
                       store_rejects = true, rejects_table = 'grid_rejects',
                       rejects_scan = 'grid_rejects_scan'))"""
 
@@ -368,6 +368,7 @@ def _load_grid(con, contract: Contract, grid: Grid, record: dict, rel: str,
         not_carried = [c.label for c in contract.columns if c.name not in carried]
         notes = "; ".join(filter(None, [
             grid.sheet_notes,
+            *grid.notes,
             "not delivered (earlier figures stand): " + ", ".join(not_carried) if not_carried else "",
             "ignored columns: " + ", ".join(grid.ignored_headers) if grid.ignored_headers else "",
             "skipped " + ", ".join(grid.skipped) if grid.skipped else ""]))
@@ -426,6 +427,10 @@ def _drop_scratch(con, grid: Grid) -> None:
     con.execute("DROP VIEW IF EXISTS typed; DROP TABLE IF EXISTS typed_cells; "
                 "DROP TABLE IF EXISTS duplicate_keys; DROP TABLE IF EXISTS reject_shift; "
                 "DROP TABLE IF EXISTS grid_rejects")
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _lit_key(contract: Contract) -> str:

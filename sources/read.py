@@ -43,9 +43,13 @@ from .reference import region_aliases, target_ids
 
 HEADER_SEARCH_ROWS = 10  # title rows above the header: FORMATS.md allows 1–3
 FOOTNOTE = re.compile(r"^\s*(注|说明|资料来源|数据来源|note|source)", re.IGNORECASE)
-MISSING_MARKERS = ("", "-", "--", "—", "——", "…", "……", "...", "/", "－")
+# "nan" is how pandas and numpy write a missing float (and DuckDB would read it as NaN)
+MISSING_MARKERS = ("", "-", "--", "—", "——", "…", "……", "...", "/", "－", "nan")
+# Excel's error values, as a text export writes them: a formula that failed, never a figure
+EXCEL_ERRORS = ("#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#GETTING_DATA")
 PEEK_BYTES = 1 << 16
 _MISSING_RE = "|".join(re.escape(m) for m in MISSING_MARKERS)
+_EXCEL_ERRORS_RE = "|".join(re.sub(r"([?!./])", r"\\\1", e) for e in EXCEL_ERRORS)
 
 
 class FileRejected(Exception):
@@ -78,6 +82,8 @@ class Grid:
     sheet: str | None = None             # XLSX: the sheet read (quarantine reasons name it)
     sheet_notes: str | None = None       # XLSX: which sheet was read, which were skipped and why
     header_end: int = 0                  # last row of the header (a sub-header or unit row)
+    delimiter: str = ","                 # text files: the cell separator found
+    notes: list[str] = field(default_factory=list)     # how the file was read, when worth saying
     _tmp: Path | None = None
 
     @property
@@ -94,6 +100,8 @@ class Grid:
 # Step 1: bytes → grid
 
 def read_grid(path: Path, contract: Contract) -> Grid:
+    """The file's data rows as text cells, with how they were read (encoding, header row,
+    delimiter) in the grid. Raises ``FileRejected`` when the file as a whole cannot be read."""
     size = path.stat().st_size
     if size == 0:
         raise FileRejected("empty file (0 bytes)")
@@ -103,44 +111,84 @@ def read_grid(path: Path, contract: Contract) -> Grid:
         return _read_xlsx(path, contract)
     if path.suffix.lower() == ".xlsx":
         raise FileRejected("not an XLSX workbook: the file is not a zip archive")
-    if head.startswith(b"\xd0\xcf\x11\xe0") or b"\x00" in head:
-        raise FileRejected("not a table: binary content (NUL bytes or an OLE/.xls container)")
-    encoding = _sniff_encoding(head, size <= PEEK_BYTES)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileRejected("not a table: binary content (an OLE/.xls container)")
     if contract.bulk:
-        return _read_csv_bulk(path, contract, encoding, head)
-    return _read_csv(path, contract, encoding)
+        return _read_csv_bulk(path, contract, head)
+    return _read_csv(path, contract)
 
 
-def _sniff_encoding(head: bytes, whole: bool) -> str:
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+# --------------------------------------------------------------------------------------------
+# Text files: the encoding is decided on the whole file, never on its first block
+
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+DELIMITERS = {",": "comma", "\t": "tab", ";": "semicolon", "|": "vertical bar"}
+_CHUNK = 1 << 22
+
+
+@dataclass
+class TextEncoding:
+    """How a text file's bytes become text: ``codec`` for Python, ``bom`` bytes to skip first,
+    ``name`` as recorded in meta.files, ``note`` when the choice needs saying."""
+    codec: str
+    bom: int = 0
+    name: str = ""
+    note: str | None = None
+
+
+def _row_of(data: bytes, offset: int, rows_before: int = 0) -> int:
+    return rows_before + data[:offset].count(b"\n") + 1
+
+
+def _nul_rejection(row: int) -> FileRejected:
+    return FileRejected(f"not a table: binary content (NUL bytes at row {row})")
+
+
+def _encoding_rejection(row: int, byte: int, offset: int) -> FileRejected:
+    return FileRejected(f"unknown encoding: row {row} is neither UTF-8 nor GB18030/GBK "
+                        f"(byte 0x{byte:02x} at offset {offset})")
+
+
+def _decide_encoding(data: bytes) -> tuple[str, TextEncoding]:
+    """The whole file's text and how it was decoded.
+
+    UTF-16 with a byte-order mark (Excel's "Unicode text"); otherwise UTF-8 if the whole file
+    is UTF-8, else GB18030 (a superset of GBK) if the whole file is that — after a UTF-8
+    byte-order mark too, which Windows tools put before GBK bytes. NUL bytes anywhere reject
+    the file; an encoding error names the row of the first byte the closest encoding failed on."""
+    if data.startswith(UTF16_BOMS):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise FileRejected(f"unknown encoding: UTF-16 byte-order mark, but row "
+                               f"{data[:e.start].decode('utf-16', 'replace').count(chr(10)) + 1} "
+                               f"is not UTF-16 (offset {e.start})") from None
+        if "\x00" in text:
+            raise _nul_rejection(text[:text.index("\x00")].count("\n") + 1)
+        return text, TextEncoding("utf-16", 0, "utf-16", "UTF-16 (Excel Unicode text)")
+    if b"\x00" in data:
+        raise _nul_rejection(_row_of(data, data.index(b"\x00")))
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    body = memoryview(data)[bom:]
     errors = []
-    for enc in ("utf-8", "gb18030"):
+    for codec in ("utf-8", "gb18030"):
         try:
-            codecs.getincrementaldecoder(enc)().decode(head, final=whole)
-            return enc
+            text = str(body, codec)
         except UnicodeDecodeError as e:
-            errors.append((enc, e))
-    line = head[: errors[0][1].start].count(b"\n") + 1
-    raise FileRejected(f"unknown encoding: row {line} is neither UTF-8 nor GB18030/GBK "
-                       f"(byte 0x{head[errors[0][1].start]:02x} at offset {errors[0][1].start})")
+            errors.append(e)
+            continue
+        if codec == "utf-8":
+            return text, TextEncoding("utf-8", bom, "utf-8-sig" if bom else "utf-8")
+        note = "a UTF-8 byte-order mark followed by GBK bytes: read as GB18030" if bom else None
+        return text, TextEncoding("gb18030", bom, "gb18030", note)
+    # the encoding that read furthest is the file's; its first bad byte is the true culprit
+    e = max(errors, key=lambda err: err.start)
+    raise _encoding_rejection(_row_of(data, bom + e.start), data[bom + e.start], bom + e.start)
 
 
-def _decode(data: bytes, encoding: str) -> tuple[str, str]:
-    """Decode a whole small file; a UTF-8 guess from the first 64 KiB may still meet GBK later."""
-    for enc in dict.fromkeys([encoding, "gb18030"]):
-        try:
-            return data.decode(enc), enc
-        except UnicodeDecodeError as e:
-            err = e
-    line = data[: err.start].count(b"\n") + 1
-    raise FileRejected(f"unknown encoding: row {line} is neither UTF-8 nor GB18030/GBK "
-                       f"(byte 0x{data[err.start]:02x} at offset {err.start})")
-
-
-def _parse_csv_text(text: str) -> list[tuple[int, list[str]]]:
+def _parse_csv_text(text: str, delimiter: str = ",") -> list[tuple[int, list[str]]]:
     """Rows with the file row (line) each starts on. Blank lines keep their numbers."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
     rows, start = [], 1
     try:
         for cells in reader:
@@ -151,10 +199,43 @@ def _parse_csv_text(text: str) -> list[tuple[int, list[str]]]:
     return rows
 
 
-def _read_csv(path: Path, contract: Contract, encoding: str) -> Grid:
-    text, encoding = _decode(path.read_bytes(), encoding)
-    rows = _parse_csv_text(text)
-    grid = _grid_from_rows(rows, contract, encoding)
+def _detect_delimiter(text: str, contract: Contract) -> str:
+    """The delimiter under which the first rows name the most contract columns (comma, tab,
+    semicolon or vertical bar); a comma when none does, so that the rejection says what a
+    comma-separated reading found."""
+    lines = text.splitlines()[:HEADER_SEARCH_ROWS + 5]
+    best, best_score = ",", 0
+    for delimiter in DELIMITERS:
+        if not any(delimiter in line for line in lines):
+            continue
+        score = 0
+        for cells in csv.reader(lines, delimiter=delimiter):
+            hits = 0
+            for cell in cells:
+                try:
+                    hits += contract.match_header(cell) is not None
+                except UnknownUnit:
+                    hits += 1
+            score = max(score, hits)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _reader_notes(encoding: TextEncoding, delimiter: str) -> list[str]:
+    notes = [encoding.note] if encoding.note else []
+    if delimiter != ",":
+        notes.append(f"{DELIMITERS[delimiter]}-separated")
+    return notes
+
+
+def _read_csv(path: Path, contract: Contract) -> Grid:
+    text, encoding = _decide_encoding(path.read_bytes())
+    delimiter = _detect_delimiter(text[:PEEK_BYTES], contract)
+    rows = _parse_csv_text(text, delimiter)
+    grid = _grid_from_rows(rows, contract, encoding.name)
+    grid.delimiter = delimiter
+    grid.notes = _reader_notes(encoding, delimiter) + grid.notes
     last_row, last = rows[-1]
     if not text.endswith(("\n", "\r")) and 0 < len([c for c in last if c.strip()]) \
             and len(last) < grid.width and last_row > grid.header_row:
@@ -550,29 +631,116 @@ def _apply_unit_lines(lines: list[tuple[int, str, str]], mapped: list[MappedColu
     return notes
 
 
-def _read_csv_bulk(path: Path, contract: Contract, encoding: str, head: bytes) -> Grid:
-    """Find the header in the first 64 KiB; DuckDB reads the rest. GBK is transcoded to a
-    UTF-8 copy in one streaming pass (DuckDB's reader knows no GBK)."""
-    text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
-    lines = text.splitlines(keepends=True)
-    if len(lines) > 1:
-        lines = lines[:-1]  # the last one may be cut by the peek
-    grid = _grid_from_rows(_parse_csv_text("".join(lines[:HEADER_SEARCH_ROWS + 5])),
-                           contract, encoding)
-    grid.rows = None
-    _check_tail(path, grid)
-    if encoding == "utf-8-sig" or encoding == "utf-8":
-        grid.csv_path = path
-    else:
-        grid._tmp = Path(tempfile.mkdtemp(prefix="plantrack-"))
-        grid.csv_path = grid._tmp / "utf8.csv"
+def _scan_utf8(path: Path) -> int | None:
+    """One streaming pass over a large file: None when all of it is UTF-8 without NUL bytes,
+    else the offset where UTF-8 stops (GB18030 is tried from the start then). Mostly ASCII
+    blocks cost a memchr and an isascii() each."""
+    rows_before, offset, carry = 0, 0, b""
+    with open(path, "rb") as f:
+        while block := f.read(_CHUNK):
+            if b"\x00" in block:
+                raise _nul_rejection(_row_of(block, block.index(b"\x00"), rows_before))
+            data = carry + block
+            if not data.isascii():
+                # cut after the last line end, so no character is split between blocks
+                cut = data.rfind(b"\n") + 1 or len(data)
+                try:
+                    str(memoryview(data)[:cut], "utf-8")
+                except UnicodeDecodeError as e:
+                    return offset - len(carry) + e.start
+                carry = data[cut:]
+            else:
+                carry = b""
+            rows_before += block.count(b"\n")
+            offset += len(block)
+    if carry:
         try:
-            with open(path, encoding=encoding, newline="") as src, \
-                    open(grid.csv_path, "w", encoding="utf-8", newline="") as dst:
-                shutil.copyfileobj(src, dst, 1 << 22)
+            str(carry, "utf-8")
         except UnicodeDecodeError as e:
-            grid.close()
-            raise FileRejected(f"unknown encoding: not valid {encoding} ({e.reason})") from None
+            return offset - len(carry) + e.start
+    return None
+
+
+def _transcode(path: Path, codec: str, skip: int, target: Path) -> None:
+    """Copy a GB18030 (or UTF-16) file to UTF-8 in one streaming pass, blocks cut at line ends
+    so that an error names its true row; NUL bytes reject the file."""
+    if codec == "utf-16":
+        with open(path, encoding="utf-16", newline="") as src, \
+                open(target, "w", encoding="utf-8", newline="") as dst:
+            rows_before = 0
+            try:
+                while block := src.read(_CHUNK):
+                    if "\x00" in block:
+                        raise _nul_rejection(rows_before + block[:block.index("\x00")].count("\n") + 1)
+                    dst.write(block)
+                    rows_before += block.count("\n")
+            except UnicodeDecodeError as e:
+                raise FileRejected(f"unknown encoding: UTF-16 byte-order mark, but after row "
+                                   f"{rows_before} the file is not UTF-16 ({e.reason})") from None
+        return
+    rows_before, offset, carry = 0, skip, b""
+    with open(path, "rb") as src, open(target, "wb") as dst:
+        src.seek(skip)
+        while True:
+            block = src.read(_CHUNK)
+            data = carry + block
+            if not data:
+                break
+            cut = (data.rfind(b"\n") + 1 or len(data)) if block else len(data)
+            piece, carry = data[:cut], data[cut:]
+            if b"\x00" in piece:
+                raise _nul_rejection(_row_of(piece, piece.index(b"\x00"), rows_before))
+            try:
+                dst.write(piece.decode(codec).encode("utf-8"))
+            except UnicodeDecodeError as e:
+                raise _encoding_rejection(_row_of(piece, e.start, rows_before),
+                                          piece[e.start], offset + e.start) from None
+            rows_before += piece.count(b"\n")
+            offset += cut
+
+
+def _read_csv_bulk(path: Path, contract: Contract, head: bytes) -> Grid:
+    """Find the header in the first 64 KiB; DuckDB reads the rest. The encoding is decided on
+    the whole file (one streaming pass); GB18030/GBK and UTF-16 are transcoded to a UTF-8 copy
+    in a second one (DuckDB's reader knows no GBK)."""
+    if head.startswith(UTF16_BOMS):
+        encoding = TextEncoding("utf-16", 0, "utf-16", "UTF-16 (Excel Unicode text)")
+    else:
+        bom = len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0
+        bad = _scan_utf8(path)
+        if bad is None:
+            encoding = TextEncoding("utf-8", bom, "utf-8-sig" if bom else "utf-8")
+        else:
+            encoding = TextEncoding("gb18030", bom, "gb18030",
+                                    "a UTF-8 byte-order mark followed by GBK bytes: read as GB18030"
+                                    if bom else None)
+    tmp = None
+    if encoding.codec == "utf-8":
+        csv_path = path
+    else:
+        tmp = Path(tempfile.mkdtemp(prefix="plantrack-"))
+        csv_path = tmp / "utf8.csv"
+        try:
+            _transcode(path, encoding.codec, encoding.bom, csv_path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    try:
+        with open(csv_path, "rb") as f:
+            text = codecs.getincrementaldecoder("utf-8-sig")("replace").decode(f.read(PEEK_BYTES))
+        lines = text.splitlines(keepends=True)
+        if len(lines) > 1:
+            lines = lines[:-1]  # the last one may be cut by the peek
+        first = "".join(lines[:HEADER_SEARCH_ROWS + 5])
+        delimiter = _detect_delimiter(first, contract)
+        grid = _grid_from_rows(_parse_csv_text(first, delimiter), contract, encoding.name)
+        grid.rows, grid.csv_path, grid._tmp, grid.delimiter = None, csv_path, tmp, delimiter
+        grid.notes = _reader_notes(encoding, delimiter) + grid.notes
+        _check_tail(csv_path, grid)
+    except BaseException:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return grid
 
 
@@ -583,7 +751,7 @@ def _check_tail(path: Path, grid: Grid) -> None:
     if tail.endswith((b"\n", b"\r")):
         return
     last = tail.splitlines()[-1].decode("utf-8", "replace") if tail.splitlines() else ""
-    cells = next(csv.reader([last]), [])
+    cells = next(csv.reader([last], delimiter=grid.delimiter), [])
     if len(cells) < grid.width:
         raise FileRejected(f"truncated: the last row stops after {len(cells)} of {grid.width} "
                            "cells and has no line end — the file may still be being written")
@@ -619,9 +787,22 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
     -- a regex, not IN (…) or list_contains: DuckDB plans those as a join, evaluated on every
     -- row even inside a CASE branch that few rows reach
     CREATE OR REPLACE TEMP MACRO pt_missing(s) AS s IS NULL OR regexp_full_match(pt_key(s), {_lit(_MISSING_RE)});
-    CREATE OR REPLACE TEMP MACRO pt_number(s) AS coalesce(
+    -- DuckDB's cast reads nan, inf and infinity: a number is finite or it is not one. Commas
+    -- are thousands separators only in groups of three (1,5 is not fifteen).
+    CREATE OR REPLACE TEMP MACRO pt_finite(x) AS CASE WHEN isfinite(x) THEN x END;
+    CREATE OR REPLACE TEMP MACRO pt_number(s) AS pt_finite(coalesce(
         try_cast(s AS DOUBLE),
-        try_cast(regexp_replace(pt_key(s), '[,%]', '', 'g') AS DOUBLE));
+        try_cast(CASE WHEN regexp_full_match(pt_key(s), '[+-]?(\\d{{1,3}}(,\\d{{3}})+|\\d*)(\\.\\d+)?%?')
+                      THEN regexp_replace(pt_key(s), '[,%]', '', 'g') END AS DOUBLE)));
+    -- why a cell is not a number, where it is not: said precisely for the forms offices send
+    CREATE OR REPLACE TEMP MACRO pt_not_number(s) AS CASE
+        WHEN regexp_full_match(pt_key(s), '[+-]?(inf|infinity)') THEN 'not a finite number (infinity)'
+        WHEN regexp_full_match(pt_key(s), '[+-]?[0-9.e+-]+') AND try_cast(pt_key(s) AS DOUBLE) IS NOT NULL
+             THEN 'not a finite number (too large)'
+        ELSE 'not a number' END;
+    CREATE OR REPLACE TEMP MACRO pt_excel_error(s) AS
+        CASE WHEN prefix(pt_norm(s), '#') AND regexp_full_match(upper(pt_norm(s)), {_lit(_EXCEL_ERRORS_RE)})
+             THEN 'an Excel error value (' || upper(pt_norm(s)) || '), not a figure' END;
     -- no missing marker is longer than three characters: most cells skip the test
     CREATE OR REPLACE TEMP MACRO pt_text(s) AS
         CASE WHEN length(s) > 3 AND NOT prefix(s, ' ') AND NOT suffix(s, ' ') THEN s
@@ -640,45 +821,65 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
         try_strptime(pt_norm(s), ['%Y-%m-%d %H:%M:%S', '%Y/%m/%d %H:%M:%S', '%Y-%m-%d %H:%M',
                                   '%Y/%m/%d %H:%M', '%Y%m%d%H%M%S', '%Y年%m月%d日 %H:%M:%S',
                                   '%Y年%m月%d日%H时']));
-    -- Periods, canonical: 2014 (year) · 2014Q3 (January to the end of Q3) · 2014-07 (month) ·
-    -- 2014-07-31 (a date, for milestone reports). 2014年1-12月 is the whole year.
+    -- Periods, canonical: 2014 (year) · 2014Q3 (January to the end of Q3, cumulative) ·
+    -- 2014-Q3 (the third quarter alone, July–September) · 2014-07 (month) · 2014-07-31 (a date,
+    -- for milestone reports) · 2014-H2 (July–December: no extract takes it, so it is always said).
+    -- pt_period_key folds the notations first: any dash or 至/到 between two months becomes '-',
+    -- Chinese numerals digits. In Chinese statistics 三季度 / 第三季度 alone is the single third
+    -- quarter; 前三季度, 1-9月 and 2014Q3 run from January.
     -- 2014.1 is what Excel keeps of a month typed 2014.10 (October) as well as of 2014.1
     -- (January): it is no period at all, and pt_period_ambiguous says why
     CREATE OR REPLACE TEMP MACRO pt_period_ambiguous(k) AS regexp_full_match(k, '\\d{{4}}\\.1');
+    CREATE OR REPLACE TEMP MACRO pt_period_key(s) AS
+        translate(regexp_replace(pt_key(s), '[–—~〜―‐‑−至到]', '-', 'g'), '一二两三四', '12234');
     CREATE OR REPLACE TEMP MACRO pt_period_parts(k) AS CASE
-        WHEN regexp_full_match(k, '(\\d{{4}})(年|年度|\\.0+)?') THEN [left(k, 4)]
+        WHEN regexp_full_match(k, '(\\d{{4}})(年|年度|\\.0+)?')
+          OR regexp_full_match(k, '(\\d{{4}})年?(全年|1-12月份?|1月-12月份?|(前|1-)4季度?)') THEN [left(k, 4)]
         WHEN pt_period_ambiguous(k) THEN NULL
         WHEN regexp_full_match(k, '(\\d{{4}})年?q([1-4])') THEN [left(k, 4), 'Q', right(k, 1)]
-        WHEN regexp_full_match(k, '(\\d{{4}})年(第)?([1-4一二三四])季度?') THEN
-             [left(k, 4), 'Q', CAST(coalesce(list_position(['一','二','三','四'], regexp_extract(k, '年第?([1-4一二三四])', 1)), 0)
-                                    + coalesce(try_cast(regexp_extract(k, '年第?([1-4])', 1) AS INTEGER), 0) AS VARCHAR)]
-        WHEN regexp_full_match(k, '(\\d{{4}})年1[-~至到—]([0-9]{{1,2}})月') THEN
-             CASE try_cast(regexp_extract(k, '[-~至到—]([0-9]{{1,2}})月', 1) AS INTEGER)
-                  WHEN 12 THEN [left(k, 4)]
-                  WHEN 3 THEN [left(k, 4), 'Q', '1'] WHEN 6 THEN [left(k, 4), 'Q', '2']
-                  WHEN 9 THEN [left(k, 4), 'Q', '3'] END
+        WHEN regexp_full_match(k, '(\\d{{4}})年?(前|1-)([1-3])季度?') THEN
+             [left(k, 4), 'Q', regexp_extract(k, '([1-3])季', 1)]
+        WHEN regexp_full_match(k, '(\\d{{4}})年?第?([1-4])季度?') THEN
+             [left(k, 4), CASE WHEN regexp_extract(k, '([1-4])季', 1) = '1' THEN 'Q' ELSE 'S' END,
+              regexp_extract(k, '([1-4])季', 1)]
+        WHEN regexp_full_match(k, '(\\d{{4}})年?上半年') THEN [left(k, 4), 'Q', '2']
+        WHEN regexp_full_match(k, '(\\d{{4}})年?下半年') THEN [left(k, 4), 'H', '2']
+        WHEN regexp_full_match(k, '(\\d{{4}})年?([0-9]{{1,2}})月?-([0-9]{{1,2}})月份?') THEN
+             -- first and last month as one number: 109 is January to September
+             CASE 100 * TRY_CAST(regexp_extract(k, '^\\d{{4}}年?([0-9]{{1,2}})月?-', 1) AS INTEGER)
+                  + TRY_CAST(regexp_extract(k, '-([0-9]{{1,2}})月', 1) AS INTEGER)
+                  WHEN 103 THEN [left(k, 4), 'Q', '1'] WHEN 106 THEN [left(k, 4), 'Q', '2']
+                  WHEN 109 THEN [left(k, 4), 'Q', '3'] WHEN 406 THEN [left(k, 4), 'S', '2']
+                  WHEN 709 THEN [left(k, 4), 'S', '3'] WHEN 1012 THEN [left(k, 4), 'S', '4'] END
         WHEN regexp_full_match(k, '(\\d{{4}})[-/.]([0-9]{{1,2}})')
-          OR regexp_full_match(k, '(\\d{{4}})年([0-9]{{1,2}})月')
+          OR regexp_full_match(k, '(\\d{{4}})年([0-9]{{1,2}})月份?')
           OR regexp_full_match(k, '(\\d{{4}})(0[1-9]|1[0-2])') THEN
              [left(k, 4), '-', regexp_extract(k, '^\\d{{4}}[-/.年]?([0-9]{{1,2}})', 1)]
         END;
-    CREATE OR REPLACE TEMP MACRO pt_period(s) AS CASE
-        WHEN pt_period_parts(pt_key(s)) IS NOT NULL THEN
-            CASE len(pt_period_parts(pt_key(s)))
-                WHEN 1 THEN pt_period_parts(pt_key(s))[1]
-                WHEN 3 THEN CASE WHEN pt_period_parts(pt_key(s))[2] = 'Q'
-                                 THEN pt_period_parts(pt_key(s))[1] || 'Q' || pt_period_parts(pt_key(s))[3]
-                                 WHEN try_cast(pt_period_parts(pt_key(s))[3] AS INTEGER) BETWEEN 1 AND 12
-                                 THEN pt_period_parts(pt_key(s))[1] || '-' || lpad(pt_period_parts(pt_key(s))[3], 2, '0')
-                                 END END
+    CREATE OR REPLACE TEMP MACRO pt_period_of(parts, s) AS CASE
+        WHEN parts IS NOT NULL THEN
+            CASE len(parts)
+                WHEN 1 THEN parts[1]
+                WHEN 3 THEN CASE parts[2]
+                    WHEN 'Q' THEN parts[1] || 'Q' || parts[3]
+                    WHEN 'S' THEN parts[1] || '-Q' || parts[3]
+                    WHEN 'H' THEN parts[1] || '-H' || parts[3]
+                    ELSE CASE WHEN try_cast(parts[3] AS INTEGER) BETWEEN 1 AND 12
+                              THEN parts[1] || '-' || lpad(parts[3], 2, '0') END END END
         ELSE strftime(pt_date(s), '%Y-%m-%d') END;
     -- GB 32100: the 18th character of a unified social credit code checks the first 17
     CREATE OR REPLACE TEMP MACRO pt_gb32100_check(s) AS substr({_lit(_GB32100)},
         CAST((31 - list_sum(list_transform(range(17), lambda i: (strpos({_lit(_GB32100)}, substr(s, i + 1, 1)) - 1)
                                                           * {_GB32100_WEIGHTS}[i + 1])) % 31) % 31 + 1 AS BIGINT), 1);
+    CREATE OR REPLACE TEMP MACRO pt_period(s) AS pt_period_of(pt_period_parts(pt_period_key(s)), s);
     CREATE OR REPLACE TEMP MACRO pt_period_type(p) AS CASE
-        WHEN p IS NULL THEN NULL WHEN length(p) = 4 THEN 'year' WHEN p LIKE '%Q%' THEN 'quarter'
-        WHEN length(p) = 7 THEN 'month' ELSE 'date' END;
+        WHEN p IS NULL THEN NULL WHEN length(p) = 4 THEN 'year'
+        WHEN p LIKE '%-Q%' THEN 'single_quarter' WHEN p LIKE '%-H%' THEN 'half_year'
+        WHEN p LIKE '%Q%' THEN 'quarter' WHEN length(p) = 7 THEN 'month' ELSE 'date' END;
+    CREATE OR REPLACE TEMP MACRO pt_period_label(t) AS CASE t
+        WHEN 'single_quarter' THEN 'a single quarter (its three months alone, not cumulative from January)'
+        WHEN 'half_year' THEN 'a half-year (July–December alone)'
+        ELSE 'a ' || t END;
     """)
 
 
@@ -699,7 +900,7 @@ def _value_sql(col: Column, r: str, scale: float, bulk: bool) -> str:
         return f"pt_year({r})"
     if t == "period" and col.cumulative_quarters:
         # January to Q4 is the whole year: one period, so a year and its Q4 cannot both count
-        return f"regexp_replace(pt_period({r}), 'Q4$', '')"
+        return f"regexp_replace(pt_period({r}), '^(\\d{{4}})Q4$', '\\1')"
     if t == "period":
         return f"pt_period({r})"
     if t == "date":
@@ -736,6 +937,11 @@ def _reason_sql(col: Column, r: str, v: str) -> str:
     if col.type in ("enum", "boolean"):
         allowed = list(col.values) if col.type == "enum" else list(col.values.keys())
         parse_error = _lit(f"not one of {' / '.join(allowed)}")
+    elif col.type == "number":
+        parse_error = f"pt_not_number({r})"
+    elif col.type == "integer":  # infinity is said as such; anything else is not a whole number
+        parse_error = (f"CASE WHEN pt_not_number({r}) <> 'not a number' THEN pt_not_number({r}) "
+                       f"ELSE 'not a whole number' END")
     else:
         parse_error = _lit(_PARSE_ERRORS.get(col.type, "unreadable"))
     if col.type == "period":
@@ -747,13 +953,17 @@ def _reason_sql(col: Column, r: str, v: str) -> str:
         scientific = (f"CASE WHEN regexp_full_match(pt_key({r}), '[0-9](\\.[0-9]+)?e\\+?[0-9]+') THEN "
                       f"'a number in scientific notation: Excel stored the code as a number and its "
                       f"digits are lost; deliver it as text' END")
+    # an Excel error value (#N/A, #DIV/0!, …) exported as text is said as such, in any column
+    parse_error = f"coalesce(pt_excel_error({r}), {parse_error})"
     present = []
+    if col.type == "text":  # a text column would otherwise take '#N/A' as a name
+        present.append(f"WHEN prefix({v}, '#') AND pt_excel_error({r}) IS NOT NULL THEN pt_excel_error({r})")
     if col.min is not None:
         present.append(f"WHEN {v} < {col.min} THEN "
                        + _lit("impossible negative value" if col.min == 0 else f"below {col.min}"))
     if col.type == "period" and col.periods:
         present.append(f"WHEN coalesce(list_position({_list(col.periods)}, pt_period_type({v})), 0) = 0 THEN "
-                       f"'a ' || pt_period_type({v}) || ' is not a period of this extract "
+                       f"pt_period_label(pt_period_type({v})) || ' is not a period of this extract "
                        f"(expects {' or '.join(col.periods)})'")
     if col.check == "gb32100":
         present.append(f"WHEN right({v}, 1) <> pt_gb32100_check({v}) THEN 'wrong check character: "

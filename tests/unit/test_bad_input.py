@@ -129,13 +129,14 @@ def test_xlsx_that_is_not_a_workbook(landing, ingest, warehouse):
 
 
 def test_january_to_q4_is_the_year_where_quarters_are_cumulative(landing, ingest, warehouse):
-    """统计期 2015年第四季度 of the city indicators (quarters from January) is the year 2015: a
-    file holding both is a key twice; a quarterly extract keeps its Q4."""
+    """统计期 2015Q4 of the city indicators (quarters from January) is the year 2015: a file
+    holding both is a key twice; a quarterly extract keeps its Q4. (2015年第四季度 is the single
+    fourth quarter, October–December: tests/unit/test_periods.py.)"""
     from sources.contract import contracts
 
     header = ",".join(c.headers[0] for c in contracts()["stats_city_indicators"].columns) + "\n"
     blanks = "," * (header.count(",") - 1)
-    landing.deliver("stats_city_indicators", "s.csv", header + f"2015年第四季度,沈阳市{blanks}\n"
+    landing.deliver("stats_city_indicators", "s.csv", header + f"2015Q4,沈阳市{blanks}\n"
                     f"2014Q4,大连市{blanks}\n2014,大连市{blanks}\n")
     ingest("stats_city_indicators")
     assert rows(warehouse, "SELECT region_code, period FROM raw.stats_city_indicators") == [("210100", "2015")]
