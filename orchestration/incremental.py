@@ -25,7 +25,7 @@ import dagster as dg
 import duckdb
 
 from sources.contract import contracts
-from sources.load import unseen_files
+from sources.load import unseen_entries
 
 from .resources import PROJECT_ROOT, PlantrackSettings
 
@@ -115,8 +115,11 @@ class Plan:
             return None
         from .assets.dbt import dbt_marts
 
+        from .assets.ingest import STRAYS_KEY
+
         raw = dg.AssetSelection.assets(*[dg.AssetKey(["raw", e]) for e in self.changed])
-        selection = raw.downstream() | dg.AssetSelection.assets(*dbt_marts.keys).downstream()
+        selection = raw.downstream() | dg.AssetSelection.assets(*dbt_marts.keys).downstream() \
+            | dg.AssetSelection.assets(STRAYS_KEY)
         graph = defs.asset_graph if isinstance(defs, dg.RepositoryDefinition) else defs.resolve_asset_graph()
         return sorted(selection.resolve(graph))
 
@@ -183,14 +186,18 @@ def plan_run(settings: PlantrackSettings) -> Plan:
     seen: dict[str, set] = {}
     for x, path, size, ms in record["files"]:
         seen.setdefault(x, set()).add((path, size, ms))
-    changed = [e for e in contracts() if unseen_files(seen.get(e, set()), e, landing)]
+    new = unseen_entries(seen, landing)
+    changed = [e for e in contracts() if any(n.extract == e for n in new)]
+    strays = [n.rel for n in new if n.extract not in contracts()]
     published_withdrawals = {tuple(w) for w in record["withdrawals"]}
     withdrawn = sorted({x for f, x in _working_withdrawals(settings) - published_withdrawals} - set(changed))
+    # files of no extract are recorded by landing/stray_files, which every run materialises
+    also = f"; {len(strays)} file(s) of no extract to record" if strays else ""
     if not changed and not withdrawn:
-        return Plan([], "no new files: the marts and their publication only")
+        return Plan([], "no new files: the marts and their publication only" + also)
     return Plan(changed + withdrawn, "incremental: " + "; ".join(filter(None, [
         "new files for " + ", ".join(changed) if changed else "",
-        "withdrawn deliveries of " + ", ".join(withdrawn) if withdrawn else ""])))
+        "withdrawn deliveries of " + ", ".join(withdrawn) if withdrawn else ""])) + also)
 
 
 def _withdrawals(con) -> set[tuple[int, str]]:

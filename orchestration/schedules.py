@@ -10,6 +10,9 @@ import time
 
 import dagster as dg
 
+from sources.contract import contracts
+from sources.landing import scan
+
 from .incremental import Plan, plan_run
 from .resources import PlantrackSettings
 
@@ -22,13 +25,10 @@ def landing_fingerprint(settings: PlantrackSettings, now: float | None = None) -
     """(fingerprint, number of files) of the settled files under the landing folder."""
     now = time.time() if now is None else now
     landing = settings.landing_path
-    entries = []
-    if landing.is_dir():
-        for path in sorted(landing.rglob("*")):
-            if path.is_file() and not path.name.startswith((".", "~$")):
-                stat = path.stat()
-                if now - stat.st_mtime >= SETTLE_SECONDS:
-                    entries.append(f"{path.relative_to(landing)}|{stat.st_size}|{stat.st_mtime_ns}")
+    # every file the loader would record, rejected ones too (a hidden or stray file is recorded
+    # as such, so it is worth a run); Office lock files come and go with Excel and are not
+    entries = sorted(f"{e.rel}|{e.size}|{e.mtime!r}" for e in scan(landing, contracts())[0]
+                     if now - e.mtime >= SETTLE_SECONDS)
     return hashlib.sha256("\n".join(entries).encode()).hexdigest(), len(entries)
 
 

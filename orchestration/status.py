@@ -43,6 +43,10 @@ def show_status(warehouse: Path, as_of: str | None, region: str, console: Consol
             ORDER BY clause, target_id""", [date, region]).fetchall()
     finally:
         con.close()
+    if date is None:  # a first night with little data: nothing reaches a quarter-end yet
+        console.print("[yellow]no quarter-end yet: the deliveries loaded so far reach none "
+                      f"{f'on or before {as_of}' if as_of else ''}[/yellow]")
+        return 1
     if not rows:
         console.print(f"[yellow]no targets for region {region} as of {date}[/yellow]")
         return 1

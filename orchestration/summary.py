@@ -17,6 +17,7 @@ from rich.table import Table
 from expectations.run import build_docs, failing_now, suites
 from sources.contract import contracts
 from sources.load import absent_deliveries
+from sources.landing import scan
 
 if TYPE_CHECKING:
     from .resources import PlantrackSettings
@@ -39,15 +40,17 @@ class RunSummary:
     absent: list[tuple[str, str]] = field(default_factory=list)  # loaded files gone from landing
     released: list[str] = field(default_factory=list)  # dead runs' pool slots freed, a stray WAL moved
     problems: list[str] = field(default_factory=list)  # what went wrong around the steps (a full disk …)
+    ignored: list[str] = field(default_factory=list)  # Office lock files in the landing folder
 
     @classmethod
     def collect(cls, warehouse: Path, run_id: str, failed_steps: list[str],
                 skipped_steps: list[str] = (), marts_rebuilt: bool = False,
                 data_docs: Path | None = None, bulletin: Path | None = None,
-                landing: Path | None = None) -> "RunSummary":
+                landing: Path | None = None, ignored: list[str] = ()) -> "RunSummary":
         s = cls(run_id, failed_steps=failed_steps, skipped_steps=list(skipped_steps),
                 marts_rebuilt=marts_rebuilt, bulletin=str(bulletin) if bulletin else None,
-                data_docs=str(data_docs) if data_docs and data_docs.exists() else None)
+                data_docs=str(data_docs) if data_docs and data_docs.exists() else None,
+                ignored=list(ignored))
         if not warehouse.exists():
             return s
         con = duckdb.connect(str(warehouse), read_only=True)
@@ -157,6 +160,9 @@ class RunSummary:
         console.print(table)
         for path, error in self.rejected:
             console.print(f"[red]rejected 拒收[/red] {error}")
+        for path in self.ignored:
+            console.print(f"[yellow]ignored 忽略[/yellow] {path}: an Office lock file (the workbook is open "
+                          "in Excel): not a delivery — close the workbook if its file has not arrived")
         for x, reason, n in self.quarantine_reasons:
             console.print(f"[yellow]quarantined 隔离[/yellow] {x}: {n} row(s) — {reason}")
         for suite, verdict, findings in self.checks:
@@ -232,7 +238,8 @@ def summarize_run(instance, run_id: str, settings: PlantrackSettings):
                 for line in (run.tags.get(tag, "") if run else "").split(" | ") if line]
     summary = RunSummary.collect(settings.working_path, run_id, failed, skipped, marts_rebuilt=published,
                                  data_docs=docs, landing=settings.landing_path,
-                                 bulletin=settings.reports_path / "bulletin.html" if reported else None)
+                                 bulletin=settings.reports_path / "bulletin.html" if reported else None,
+                                 ignored=scan(settings.landing_path, contracts())[1])
     summary.released = released
     summary.problems = problems
     return summary

@@ -21,9 +21,11 @@ from pathlib import Path
 import duckdb
 
 from .contract import Contract, contracts
+from .landing import Entry, scan
 from .read import FileRejected, Grid, _lit, define_macros, read_grid, typing_sql
 
-ACCEPTED_SUFFIXES = (".csv", ".xlsx")
+# .txt and .tsv: what Excel's "Unicode text" and "Text (tab delimited)" save as
+ACCEPTED_SUFFIXES = (".csv", ".xlsx", ".txt", ".tsv")
 
 META_DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -126,16 +128,6 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def _delivered_files(folder: Path) -> list[Path]:
-    """Every file an office dropped, oldest first. Hidden files and Office lock files
-    (~$name.xlsx) are the editor's, not the office's."""
-    if not folder.is_dir():
-        return []
-    files = [p for p in folder.rglob("*") if p.is_file()
-             and not p.name.startswith((".", "~$"))]
-    return sorted(files, key=lambda p: (p.stat().st_mtime, str(p)))
-
-
 def seen_files(con: duckdb.DuckDBPyConnection, extract: str | None = None) -> set[tuple[str, int, int]]:
     """(path, size, modification time in ms) of every file meta.files records (of one extract)."""
     # received_at is the file's local modification time: compare it the way it was made
@@ -144,37 +136,70 @@ def seen_files(con: duckdb.DuckDBPyConnection, extract: str | None = None) -> se
         [extract, extract]).fetchall()}
 
 
-def unseen_files(con: duckdb.DuckDBPyConnection | set, extract: str, landing: Path) -> list[Path]:
+def _unseen(known: set, entries: list[Entry], extracts: set[str]) -> list[Entry]:
+    return [e for e in entries if e.extract in extracts and (e.rel, e.size, e.received_ms) not in known]
+
+
+def unseen_files(con: duckdb.DuckDBPyConnection | set, extract: str, landing: Path) -> list[Entry]:
     """The files of one extract that meta.files does not record with the same path, size and
-    modification time, oldest first. A file seen on an earlier run is not even hashed again.
+    modification time, oldest first — those that cannot be deliveries too (``Entry.problem``),
+    so that they are recorded once. A file seen on an earlier run is not even hashed again.
     ``con`` may also be the ``seen_files`` set itself."""
     known = con if isinstance(con, set) else seen_files(con, extract)
-    unseen = []
-    for path in _delivered_files(landing / extract):
-        stat = path.stat()
-        received_ms = round(dt.datetime.fromtimestamp(stat.st_mtime).timestamp() * 1000)
-        if (str(path.relative_to(landing)), stat.st_size, received_ms) not in known:
-            unseen.append(path)
-    return unseen
+    return _unseen(known, scan(landing, contracts())[0], {extract})
+
+
+def unseen_entries(seen: dict[str, set], landing: Path) -> list[Entry]:
+    """Every file under the landing folder not recorded yet, of any extract or of none.
+    ``seen``: extract → its ``seen_files`` set (what a warehouse's record says it loaded)."""
+    return [e for e in scan(landing, contracts())[0]
+            if (e.rel, e.size, e.received_ms) not in seen.get(e.extract, set())]
+
+
+def unseen_strays(con: duckdb.DuckDBPyConnection, landing: Path) -> list[Entry]:
+    """Files of no extract (at the landing root, in an unknown or hidden folder) not recorded yet."""
+    entries = scan(landing, contracts())[0]
+    return _unseen(seen_files(con), entries, {e.extract for e in entries} - set(contracts()))
 
 
 def ingest_extract(con: duckdb.DuckDBPyConnection, contract: Contract, landing: Path,
                    run_id: str | None = None,
                    log: Callable[[str], None] = lambda _: None) -> ExtractOutcome:
-    """Load every file of one extract that the warehouse has not seen."""
+    """Load every file of one extract that the warehouse has not seen; record the ones that
+    cannot be deliveries (hidden, oddly named, a link out of the landing folder) as rejected."""
     outcome = ExtractOutcome(contract.extract)
     files = unseen_files(con, contract.extract, landing)
-    for i, path in enumerate(files, 1):
-        rel = str(path.relative_to(landing))
-        stat = path.stat()
-        log(f"{contract.extract}: {rel} ({i}/{len(files)}, {stat.st_size / 1e6:.1f} MB)")
-        result = load_file(con, contract, path, rel, run_id=run_id)
+    for i, entry in enumerate(files, 1):
+        log(f"{contract.extract}: {entry.rel} ({i}/{len(files)}, {entry.size / 1e6:.1f} MB)")
+        if entry.problem:
+            result = reject_unread(con, entry, run_id)
+        else:
+            result = load_file(con, contract, entry.path, entry.rel, run_id=run_id)
         if result is not None:
             outcome.files.append(result)
-            log(f"{contract.extract}: {rel} → {result.status}"
+            log(f"{contract.extract}: {entry.rel} → {result.status}"
                 + (f": {result.error}" if result.error else
                    f", {result.rows_loaded} rows loaded, {result.rows_quarantined} quarantined"))
     return outcome
+
+
+def ingest_strays(con: duckdb.DuckDBPyConnection, landing: Path, run_id: str | None = None,
+                  log: Callable[[str], None] = lambda _: None) -> list[FileOutcome]:
+    """Record every new file of no extract as rejected, with the reason (never read)."""
+    outcomes = []
+    for entry in unseen_strays(con, landing):
+        outcomes.append(reject_unread(con, entry, run_id))
+        log(f"rejected {entry.rel}: {entry.problem}")
+    return outcomes
+
+
+def reject_unread(con: duckdb.DuckDBPyConnection, entry: Entry, run_id: str | None = None) -> FileOutcome:
+    """meta.files row for a file that cannot be a delivery: status rejected, the reason."""
+    started = time.monotonic()
+    record = dict(extract=entry.extract, path=entry.rel, sha256=entry.fingerprint(),
+                  size_bytes=entry.size, received_at=dt.datetime.fromtimestamp(entry.mtime),
+                  processed_at=dt.datetime.now(), run_id=run_id)
+    return _reject(con, record, entry.rel, started, entry.problem)
 
 
 class _ChangedWhileRead(Exception):

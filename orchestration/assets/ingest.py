@@ -9,7 +9,7 @@ only that extract (and what depends on it) stops."""
 import dagster as dg
 
 from sources.contract import OFFICES, Contract, contracts
-from sources.load import connect, ingest_extract
+from sources.load import connect, ingest_extract, ingest_strays
 
 from ..resources import PlantrackSettings
 
@@ -61,4 +61,28 @@ def ingest_asset(contract: Contract) -> dg.AssetsDefinition:
     return _ingest
 
 
-ingest_assets = [ingest_asset(c) for c in contracts().values()]
+STRAYS_KEY = dg.AssetKey(["landing", "stray_files"])
+
+
+@dg.asset(
+    key=STRAYS_KEY,
+    group_name="raw_landing",
+    description="Files in the landing folder that belong to no extract — at the landing root, in a "
+                "folder that is not a known extract, in a hidden folder — recorded in meta.files as "
+                "rejected with the reason (never read, never skipped in silence). Every run.",
+    owners=["team:plan-office"],
+    kinds={"duckdb"},
+    pool="duckdb_writer",
+)
+def stray_files(context: dg.AssetExecutionContext, settings: PlantrackSettings) -> dg.MaterializeResult:
+    con = connect(settings.working_path)
+    try:
+        outcomes = ingest_strays(con, settings.landing_path, context.run.run_id, log=context.log.warning)
+    finally:
+        con.close()
+    return dg.MaterializeResult(metadata={
+        "files_rejected": len(outcomes),
+        "rejected": dg.MetadataValue.md("\n".join(f"- {f.path}: {f.error}" for f in outcomes) or "none")})
+
+
+ingest_assets = [ingest_asset(c) for c in contracts().values()] + [stray_files]

@@ -60,9 +60,9 @@ def gather(warehouse: Path, as_of: str | None = None) -> dict:
     """Everything the bulletin shows, read from the published warehouse (read-only)."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
+        # None on a first night with little data (one yearly file, say): no period delivered
+        # reaches a quarter-end yet. The bulletin then says so instead of failing the run.
         date = latest_as_of(con, as_of)
-        if date is None:
-            raise ValueError(f"the marts hold no as-of date on or before {as_of}")
         is_latest = date == latest_as_of(con)
         headline = _rows(con, """
             SELECT target_id, actual_value, target_value, unit, completion_ratio, time_elapsed_ratio,
@@ -203,9 +203,18 @@ def write_bulletin(warehouse: Path, folder: Path, dbt_manifest: Path, as_of: str
                    out: Path | None = None, log=print) -> Written:
     """Write the bulletin: `out`, or `<folder>/bulletin_<as-of>.html`, copied to
     `<folder>/bulletin.html` when it is the latest as-of date. Written aside and renamed: never
-    half a file."""
+    half a file. While the marts hold no quarter-end yet, the bulletin says so, as
+    `<folder>/bulletin.html` only (``Written.as_of`` is then '')."""
     data = gather(Path(warehouse), as_of)
     page = render(data, data_dictionary(dbt_manifest))  # the column descriptions
+    if data["as_of"] is None:
+        target = Path(out) if out else Path(folder) / "bulletin.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staged = target.with_name(target.name + ".part")
+        staged.write_text(page, encoding="utf-8")
+        staged.replace(target)
+        log(f"bulletin 公报: {target} (no quarter-end yet{f' on or before {as_of}' if as_of else ''})")
+        return Written(target, "")
     target = Path(out) if out else Path(folder) / f"bulletin_{data['as_of']:%Y-%m-%d}.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     staged = target.with_name(target.name + ".part")
