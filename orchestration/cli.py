@@ -1,11 +1,13 @@
 """The ``plantrack`` command: sample data, and the nightly job for people at a terminal.
 
-Exit codes (for schedulers):
+Exit codes of ``run`` (for schedulers):
   0  every file loaded and every blocking check passed
   1  some files were rejected (everything else was loaded)
   2  a blocking data-quality check failed
   3  the run itself failed (a step crashed); what could be loaded was loaded
   4  the run did not start: another build held the warehouse longer than --wait (retry later)
+``inspect``: 0 the file loads clean, 1 rows would be quarantined, 2 the file would be rejected
+(or its extract cannot be told).
 """
 
 from __future__ import annotations
@@ -126,6 +128,18 @@ def cmd_status(args) -> int:
     return show_status(warehouse, args.as_of, args.region)
 
 
+def cmd_inspect(args) -> int:
+    from sources.inspect import EXIT_REJECTED, UnknownExtract, inspect_file, render
+
+    try:
+        result = inspect_file(Path(args.file), args.extract, limit=args.rows)
+    except (UnknownExtract, FileNotFoundError) as e:
+        print(str(e).strip("'\""), file=sys.stderr)
+        return EXIT_REJECTED
+    print(result.to_json() if args.json else render(result))
+    return result.exit_code
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="plantrack", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -169,6 +183,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--as-of", help="the latest as-of date on or before this one (default: the latest)")
     p.add_argument("--region", default="210000", help="GB/T 2260 code (default: the province)")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("inspect", help="read one file exactly as the loader would (no warehouse touched) "
+                                       "and show what becomes of it; exit 0 clean, 1 rows quarantined, 2 rejected")
+    p.add_argument("file")
+    p.add_argument("--extract", help="the extract the file is for (default: its folder's name)")
+    p.add_argument("--json", action="store_true", help="the result as JSON")
+    p.add_argument("--rows", type=int, default=10, help="typed rows to show (default 10)")
+    p.set_defaults(func=cmd_inspect)
 
     args = parser.parse_args(argv)
     try:

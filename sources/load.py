@@ -82,9 +82,14 @@ def raw_ddl(contract: Contract) -> str:
             f"    _file_id BIGINT NOT NULL,\n    _row BIGINT NOT NULL,\n    {cols}\n)")
 
 
-def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(warehouse))
+def connect(warehouse: Path | None) -> duckdb.DuckDBPyConnection:
+    """The warehouse file with the loader's tables and macros; None: an in-memory one (for
+    ``plantrack inspect``, which must touch no warehouse)."""
+    if warehouse is None:
+        con = duckdb.connect(":memory:")
+    else:
+        warehouse.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(warehouse))
     con.execute(META_DDL)
     for contract in contracts().values():
         con.execute(raw_ddl(contract))
@@ -223,9 +228,11 @@ class _AlreadyDelivered(Exception):
 
 
 def load_file(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path, rel: str,
-              run_id: str | None = None) -> FileOutcome | None:
+              run_id: str | None = None,
+              on_grid: Callable[[Grid], None] | None = None) -> FileOutcome | None:
     """Load one file in one transaction. Returns None when the same bytes at the same path
-    were already processed (nothing new to record).
+    were already processed (nothing new to record). ``on_grid`` sees how the file was read
+    (encoding, header, column mapping) before it is typed: ``plantrack inspect`` shows it.
 
     The content hash is computed in a second thread while DuckDB parses the file (both release
     the GIL): on the large feed that hides the hashing entirely. Small files are hashed first,
@@ -243,6 +250,8 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path, re
             if path.suffix.lower() not in ACCEPTED_SUFFIXES:
                 raise FileRejected(f"not a CSV or XLSX file (suffix '{path.suffix}')")
             grid = read_grid(path, contract)
+            if on_grid is not None:
+                on_grid(grid)
             try:
                 return _load_grid(con, contract, grid, record, rel, started, digest,
                                   unchanged=lambda: _same_file(path, stat))

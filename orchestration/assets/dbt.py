@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from expectations.run import DQ_DDL, failing_now
 
@@ -55,6 +55,11 @@ class PlantrackTranslator(DagsterDbtTranslator):
         return ["team:plan-office"]
 
 
+# The tests on the raw sources (finite_numbers: no NaN or infinity in raw) are checks on the
+# raw assets, so that a run selecting a raw asset runs them with it.
+TRANSLATOR = PlantrackTranslator(DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
+
+
 # Two steps, so that the checks between them can block: models up to the indicators and the
 # reconciliation tables, checked by the Great Expectations suites; then the progress marts.
 MARTS_SELECTION = "int_target_measurements path:models/marts"
@@ -77,7 +82,7 @@ def _build(context, dbt: DbtCliResource, settings: PlantrackSettings):
 
 
 @dbt_assets(manifest=project.manifest_path, project=project, name="dbt_models",
-            exclude=MARTS_SELECTION, dagster_dbt_translator=PlantrackTranslator(), pool="duckdb_writer")
+            exclude=MARTS_SELECTION, dagster_dbt_translator=TRANSLATOR, pool="duckdb_writer")
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: PlantrackSettings):
     # what the working file is built from, so that the next run may rebuild only what new files
     # touch (orchestration/incremental.py)
@@ -89,7 +94,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings:
 
 
 @dbt_assets(manifest=project.manifest_path, project=project, name="dbt_marts",
-            select=MARTS_SELECTION, dagster_dbt_translator=PlantrackTranslator(), pool="duckdb_writer")
+            select=MARTS_SELECTION, dagster_dbt_translator=TRANSLATOR, pool="duckdb_writer")
 def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: PlantrackSettings):
     con = duckdb.connect(str(settings.working_path))
     try:
