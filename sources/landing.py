@@ -108,8 +108,9 @@ def scan(landing: Path, extracts) -> tuple[list[Entry], list[str]]:
                                          lst.st_mtime, "a broken symbolic link: nothing to read"))
                     continue
                 if not inside(target):
+                    what = "folder" if target.is_dir() else "file"
                     entries.append(Entry(path, rel, extract or unknown or ROOT_EXTRACT, lst.st_size,
-                                         lst.st_mtime, "a symbolic link to a file outside the landing "
+                                         lst.st_mtime, f"a symbolic link to a {what} outside the landing "
                                          "folder: not followed — deliver the file itself"))
                     continue
                 if target.is_dir():
