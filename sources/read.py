@@ -209,14 +209,17 @@ def _detect_delimiter(text: str, contract: Contract) -> str:
         if not any(delimiter in line for line in lines):
             continue
         score = 0
-        for cells in csv.reader(lines, delimiter=delimiter):
-            hits = 0
-            for cell in cells:
-                try:
-                    hits += contract.match_header(cell) is not None
-                except UnknownUnit:
-                    hits += 1
-            score = max(score, hits)
+        try:
+            for cells in csv.reader(lines, delimiter=delimiter):
+                hits = 0
+                for cell in cells:
+                    try:
+                        hits += contract.match_header(cell) is not None
+                    except UnknownUnit:  # still a header cell of this column: it counts
+                        hits += 1
+                score = max(score, hits)
+        except csv.Error:  # the parse proper says what is malformed, with its row
+            pass
         if score > best_score:
             best, best_score = delimiter, score
     return best
