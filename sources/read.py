@@ -639,34 +639,38 @@ _ASCII = bytes(range(128))
 
 def _scan_utf8(path: Path) -> int | None:
     """One streaming pass over a large file: None when all of it is UTF-8 without NUL bytes,
-    else the offset where UTF-8 stops (GB18030 is tried from the start then). An ASCII block
-    costs a memchr and an isascii(); in others only the non-ASCII bytes are decoded (a third of
-    the cost of decoding the block). GBK text never survives that; a UTF-8 sequence broken by an
-    ASCII byte could, and DuckDB's reader then quarantines its line ("invalid encoding")."""
-    rows_before, offset, carry = 0, 0, b""
+    else the offset of the block where UTF-8 stops (GB18030 is tried from the start then).
+    An ASCII block costs a memchr and an isascii(); in others only the non-ASCII bytes are
+    decoded (a third of the cost of decoding the block). GBK text never survives that; a UTF-8
+    sequence broken by an ASCII byte could, and DuckDB's reader then quarantines its line
+    ("invalid encoding")."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
     with open(path, "rb") as f:
         while block := f.read(_CHUNK):
             if b"\x00" in block:
-                raise _nul_rejection(_row_of(block, block.index(b"\x00"), rows_before))
-            data = carry + block
-            if not data.isascii():
-                # cut after the last line end, so no character is split between blocks
-                cut = data.rfind(b"\n") + 1 or len(data)
+                raise _nul_rejection(_row_at(path, offset + block.index(b"\x00")))
+            if not block.isascii():
                 try:
-                    str(data[:cut].translate(None, _ASCII), "utf-8")
+                    decoder.decode(block.translate(None, _ASCII))
                 except UnicodeDecodeError:
-                    return offset - len(carry)  # somewhere in this block: GB18030 decides
-                carry = data[cut:]
-            else:
-                carry = b""
-            rows_before += block.count(b"\n")
+                    return offset
             offset += len(block)
-    if carry:
-        try:
-            str(carry, "utf-8")
-        except UnicodeDecodeError:
-            return offset - len(carry)
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return offset
     return None
+
+
+def _row_at(path: Path, offset: int) -> int:
+    """The row (line) of a byte of a large file, counted only when a rejection must name it."""
+    rows, done = 1, 0
+    with open(path, "rb") as f:
+        while done < offset and (block := f.read(min(_CHUNK, offset - done))):
+            rows += block.count(b"\n")
+            done += len(block)
+    return rows
 
 
 def _transcode(path: Path, codec: str, skip: int, target: Path) -> None:

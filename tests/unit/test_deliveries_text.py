@@ -95,3 +95,12 @@ def test_a_gbk_feed_whose_first_64_kib_are_ascii_loads_its_chinese_rows(landing,
     # line numbers still count from the file's first line
     last = feed.read_text(encoding="gbk").count("\n")
     assert rows(warehouse, "SELECT max(_row) FROM raw.env_monitoring_hourly") == [(last,)]
+
+
+def test_a_nul_byte_far_into_the_feed_rejects_it_naming_the_row(landing, ingest, warehouse):
+    lines = ["outlet_id,measured_at,factor,value,flag"] + [
+        f"MO0001,2015-03-01 {h % 24:02d}:00:00,SO2,{h},N" for h in range(5000)]
+    lines[4000] = lines[4000].replace(",N", ",N\x00")
+    landing.deliver("env_monitoring_hourly", "h.csv", "\n".join(lines) + "\n")
+    out = ingest("env_monitoring_hourly").files[0]
+    assert out.status == "rejected" and out.error == "not a table: binary content (NUL bytes at row 4001)"
