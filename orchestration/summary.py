@@ -231,7 +231,8 @@ def summarize_run(instance, run_id: str, settings: PlantrackSettings):
     docs = None
     try:
         docs = build_docs(data_docs_folder(settings)) if data_docs_folder(settings).exists() else None
-    except OSError as e:  # the Data Docs site is a convenience: never lose the summary over it
+    except Exception as e:  # the Data Docs site is a convenience: never lose the summary over it
+        # (GX wraps a full disk in its own errors, GitIgnoreScaffoldingError among them)
         problems.append(f"Data Docs not rebuilt: {_plain_error(e)}")
     run = instance.get_run_by_id(run_id)
     released = [line for tag in (TAG_RELEASED, TAG_PUBLISH_NOTES)
