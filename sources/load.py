@@ -283,7 +283,9 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path, re
 def _raise_if_delivered(con, digest: str) -> None:
     # the bytes of a withdrawn delivery, sent again, are a new delivery: the office means them now
     found = con.execute(
-        "SELECT file_id, path FROM meta.files WHERE sha256 = ? AND status <> 'duplicate' "
+        # only a loaded delivery makes a copy a duplicate: bytes rejected once (at the landing
+        # root, in a misspelt folder) must load when the office puts them where they belong
+        "SELECT file_id, path FROM meta.files WHERE sha256 = ? AND status = 'loaded' "
         "AND file_id NOT IN (SELECT file_id FROM meta.withdrawals) "
         "ORDER BY file_id LIMIT 1", [digest]).fetchall()
     if found:

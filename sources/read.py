@@ -905,6 +905,9 @@ def _value_sql(col: Column, r: str, scale: float, bulk: bool) -> str:
     t = col.type
     if t == "text":
         return f"pt_text({r})"
+    if t == "number" and col.unit and col.unit != "%":
+        # '5%' under a column measured in 亿元 is no 5 亿元: a percentage where an amount belongs
+        return f"CASE WHEN contains({r}, '%') THEN NULL ELSE pt_number({r}){scaled} END"
     if t == "number":
         return f"pt_number({r}){scaled}"
     if t == "integer":
@@ -953,6 +956,9 @@ def _reason_sql(col: Column, r: str, v: str) -> str:
     if col.type in ("enum", "boolean"):
         allowed = list(col.values) if col.type == "enum" else list(col.values.keys())
         parse_error = _lit(f"not one of {' / '.join(allowed)}")
+    elif col.type == "number" and col.unit and col.unit != "%":
+        parse_error = (f"CASE WHEN contains({r}, '%') THEN "
+                       f"{_lit('a percentage in a column measured in ' + col.unit)} ELSE pt_not_number({r}) END")
     elif col.type == "number":
         parse_error = f"pt_not_number({r})"
     elif col.type == "integer":  # infinity is said as such; anything else is not a whole number

@@ -82,6 +82,7 @@ def quantity(unit: str | None) -> str | None:
 UNIT_LINE = re.compile(r"(?:^|(?<=[\s(（,，;；。:：、])|(?<=计量)|(?<=本表)|(?<=金额))"
                        r"单位\s*(?:[:：]|为|是)\s*([^()（）。;；]+)")
 _SPLIT = re.compile(r"[、，,/；;和及\s]+")
+NAMED_UNIT = re.compile(r"(?<!填报)(?<!报送)(?<!制表)(?<!统计)单位\s*(?:[:：]|为|是)\s*([^()（）。;；，,、\s]+)")
 
 
 def units_in_line(text: str, note: bool = False) -> list[str] | None:
@@ -94,7 +95,11 @@ def units_in_line(text: str, note: bool = False) -> list[str] | None:
     if m:
         return [t for t in _SPLIT.split(m.group(1).strip()) if t]
     if note:
-        return None
+        # a note may name its columns: 能源消费总量单位为吨标准煤，地区生产总值单位为亿元 — each
+        # clause's unit applies to the columns measured in that quantity (ignoring it would load
+        # them 10,000 times too large); 填报单位 / 报送单位 / 制表单位 are offices, not units
+        named = NAMED_UNIT.findall(text)
+        return [u.strip() for u in named if u.strip()] or None
     bracketed = [b for b in re.findall(r"[（(]([^（）()]+)[）)]", text) if is_unit(b)]
     if bracketed:
         return bracketed

@@ -145,3 +145,31 @@ def test_january_to_q4_is_the_year_where_quarters_are_cumulative(landing, ingest
                     "应公布监督性监测企业数,已公布监督性监测企业数\n2014Q4,沈阳,1,1,1,1\n")
     ingest("env_disclosure")
     assert rows(warehouse, "SELECT period FROM raw.env_disclosure") == [("2014Q4",)]
+
+
+def test_a_percentage_under_an_amount_is_not_an_amount(landing, ingest, warehouse):
+    # '5%' in a CSV under 地区生产总值 (亿元): no 5 亿元, whatever the office meant
+    landing.deliver("stats_city_indicators", "p.csv", "统计期,地区,地区生产总值,地区生产总值指数(上年=100)\n"
+                    "2012,沈阳市,5%,105.8%\n")
+    ingest("stats_city_indicators")
+    assert quarantine(warehouse)[0][2:] == ("gdp_current", "5%", "a percentage in a column measured in 亿元")
+
+
+def test_bytes_rejected_at_the_landing_root_load_once_put_in_their_folder(landing, ingest, warehouse):
+    content = "年份,地区,化学需氧量(吨)\n2014,沈阳市,1200\n"
+    landing.deliver("env_pollutant_totals", "bad.csv", "年份,地区\n2014,沈阳市\n")   # rejected
+    ingest("env_pollutant_totals")
+    landing.deliver("env_pollutant_totals", "bad (resent).csv", "年份,地区\n2014,沈阳市\n")
+    landing.deliver("env_pollutant_totals", "good.csv", content)
+    out = ingest("env_pollutant_totals")
+    # the rejected bytes sent again are rejected again (not a "duplicate" of a rejection) …
+    assert [f.status for f in out.files] == ["rejected", "loaded"]
+    assert rows(warehouse, "SELECT cod FROM raw.env_pollutant_totals") == [(1200.0,)]
+
+
+def test_a_note_naming_its_column_sets_that_columns_unit(landing, ingest, warehouse):
+    landing.deliver("stats_city_indicators", "n.csv", "统计期,地区,地区生产总值,能源消费总量\n"
+                    "2014,沈阳市,7158.9,28000000\n说明：能源消费总量单位为吨标准煤\n")
+    out = ingest("stats_city_indicators")
+    assert out.files[0].status == "loaded", out.files[0].error
+    assert rows(warehouse, "SELECT gdp_current, energy_total FROM raw.stats_city_indicators") == [(7158.9, 2800.0)]
