@@ -45,9 +45,8 @@ def cmd_run(args) -> int:
 
     from .definitions import build_definitions
     from .incremental import plan_run
-    from .summary import summarize_run
-
     from .liveness import PoolBusy, release_dead_holders, wait_for_pool
+    from .summary import summarize_run
 
     settings = PlantrackSettings.from_env(landing=args.landing, warehouse=args.warehouse,
                                           exports=args.exports, as_of=args.as_of)

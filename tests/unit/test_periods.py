@@ -5,20 +5,10 @@ January–September."""
 
 import dataclasses
 
-import duckdb
 import pytest
 
 from sources.contract import contracts
-from sources.read import define_macros
 from tests.conftest import rows
-
-
-@pytest.fixture(scope="module")
-def con():
-    c = duckdb.connect()
-    define_macros(c)
-    yield c
-    c.close()
 
 
 @pytest.mark.parametrize("text, period, kind", [

@@ -1,17 +1,6 @@
 """Every value form of FORMATS.md → its canonical typed value (the pt_* SQL macros)."""
 
-import duckdb
 import pytest
-
-from sources.read import define_macros
-
-
-@pytest.fixture(scope="module")
-def con():
-    c = duckdb.connect()
-    define_macros(c)
-    yield c
-    c.close()
 
 
 def one(con, sql, value):
