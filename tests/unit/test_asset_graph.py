@@ -2,6 +2,10 @@
 the assets they guard, then exports, the published warehouse and the bulletin — each with a
 description, an owner and its kinds."""
 
+import json
+import os
+from pathlib import Path
+
 import dagster as dg
 
 from orchestration.definitions import build_definitions
@@ -33,3 +37,44 @@ def test_every_asset_has_a_group_description_owner_and_kind(tmp_path):
     # a crash in between never leaves exports from a build that was not published
     assert dg.AssetKey(["warehouse", "published"]) in graph.get(dg.AssetKey(["exports", "parquet"])).parent_keys
     assert dg.AssetKey(["exports", "parquet"]) in graph.get(dg.AssetKey(["reports", "bulletin"])).parent_keys
+
+
+SNAPSHOT = Path(__file__).parent.parent / "fixtures" / "asset_graph.json"
+
+
+def asset_graph_snapshot(tmp_path) -> dict:
+    """What Dagster shows of the graph: every asset with its group, kinds, owners and parents,
+    every check with its asset and whether it blocks, the jobs, schedules and sensors."""
+    settings = PlantrackSettings(landing=str(tmp_path / "landing"), warehouse=str(tmp_path / "w.duckdb"),
+                                 exports=str(tmp_path / "exports"))
+    defs = build_definitions(settings)
+    graph = defs.resolve_asset_graph()
+    assets = {}
+    for key in sorted(graph.get_all_asset_keys()):
+        node = graph.get(key)
+        assets[key.to_user_string()] = {
+            "materializable": node.is_materializable, "group": node.group_name,
+            "kinds": sorted(node.kinds), "owners": sorted(node.owners),
+            "parents": sorted(k.to_user_string() for k in node.parent_keys)}
+    checks = {f"{c.asset_key.to_user_string()}:{c.name}": graph.get_check_spec(c).blocking
+              for c in sorted(graph.asset_check_keys, key=lambda c: (c.asset_key.to_user_string(), c.name))}
+    repo = defs.get_repository_def()
+    return {"assets": assets, "checks": checks,
+            "jobs": sorted(j.name for j in repo.get_all_jobs() if not j.name.startswith("__")),
+            "schedules": sorted(s.name for s in repo.schedule_defs),
+            "sensors": sorted(s.name for s in repo.sensor_defs)}
+
+
+def test_the_asset_graph_is_what_it_was(tmp_path):
+    """A move of the code must not change what Dagster shows. After a deliberate change to the
+    graph, rewrite the snapshot: PLANTRACK_SNAPSHOT=write pytest tests/unit/test_asset_graph.py"""
+    now = asset_graph_snapshot(tmp_path)
+    if os.environ.get("PLANTRACK_SNAPSHOT") == "write":
+        SNAPSHOT.write_text(json.dumps(now, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    before = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    assert now["jobs"] == before["jobs"] and now["schedules"] == before["schedules"]
+    assert now["sensors"] == before["sensors"]
+    assert sorted(now["assets"]) == sorted(before["assets"])
+    for key, node in before["assets"].items():
+        assert now["assets"][key] == node, key
+    assert now["checks"] == before["checks"]
