@@ -33,34 +33,11 @@ import pandas as pd  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration  # noqa: E402
 
+from sources import bookkeeping  # noqa: E402
+
 SUITES_DIR = Path(__file__).parent / "suites"
 OUR_KEYS = ("guards", "extracts", "query", "description")
 
-DQ_DDL = """
-CREATE SCHEMA IF NOT EXISTS dq;
-CREATE TABLE IF NOT EXISTS dq.check_results (
-    run_id         VARCHAR,
-    checked_at     TIMESTAMP,
-    asset          VARCHAR,      -- the asset the suite guards, e.g. raw/env_boilers
-    suite          VARCHAR,
-    expectation    VARCHAR,      -- GX expectation type
-    column_name    VARCHAR,
-    severity       VARCHAR,      -- error (blocking) or warning
-    success        BOOLEAN,
-    observed_value VARCHAR,
-    unexpected     VARCHAR,      -- a few unexpected values, JSON
-    message        VARCHAR,      -- the exception, when a metric raised one
-    extracts       VARCHAR[],    -- the extracts whose figures the suite judges
-    rows_checked   BIGINT,
-    judged_files   BIGINT[]      -- the deliveries a suite of new deliveries judged (else NULL)
-);
-ALTER TABLE dq.check_results ADD COLUMN IF NOT EXISTS judged_files BIGINT[];
--- the current verdict: every expectation of each suite's newest evaluation (a suite records all
--- its expectations at once; one that had nothing new to check keeps its previous verdict)
-CREATE OR REPLACE VIEW dq.latest_results AS
-SELECT * FROM dq.check_results
-QUALIFY checked_at = max(checked_at) OVER (PARTITION BY suite);
-"""
 
 
 @dataclass
@@ -87,10 +64,7 @@ class SuiteOutcome:
     def failed(self, severity: str) -> list[ExpectationOutcome]:
         return [o for o in self.outcomes if not o.success and o.severity == severity]
 
-    @property
-    def verdict(self) -> str:
-        """passed, warning (only warnings failed) or failed (an error failed)."""
-        return "failed" if self.failed("error") else "warning" if self.failed("warning") else "passed"
+    verdict: str = "passed"  # as dq.suite_verdicts judges the recorded evaluation
 
     def summary(self) -> str:
         bad = self.failed("error") + self.failed("warning")
@@ -234,7 +208,7 @@ def files_to_judge(con: duckdb.DuckDBPyConnection, name: str, extract: str,
     possibly none: a verdict on a withdrawn delivery no longer stands, so a run it blocked is
     unblocked. Otherwise None: nothing to judge. (Verdicts recorded before judged_files
     existed count as having judged every file processed before them.)"""
-    con.execute(DQ_DDL)
+    bookkeeping.ensure(con)
     unjudged = [r[0] for r in con.execute("""
         SELECT f.file_id FROM meta.files f
         WHERE f.extract = ? AND f.status = 'loaded'
@@ -276,22 +250,17 @@ def run_suite(con: duckdb.DuckDBPyConnection, validator: Validator, name: str, r
         outcome.judged_files = list(new_files)
     outcome.rows = len(data)
     outcome.outcomes = validator.validate(spec, data)
-    record(con, run_id, outcome)
+    checked_at = record(con, run_id, outcome)
+    # the verdict rule lives in one place, the view every report reads
+    verdict = con.execute("SELECT verdict FROM dq.suite_verdicts WHERE suite = ? AND checked_at = ?",
+                          [name, checked_at]).fetchall()
+    outcome.verdict = verdict[0][0] if verdict else "passed"  # a suite without expectations
     return outcome
 
 
-def failing_now(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """Suites whose newest result still has a failed error expectation, with the findings.
-    A raw suite judges each night's new deliveries, so a bad delivery keeps blocking the marts
-    on later nights until a corrected delivery passes. Needs dq.check_results (DQ_DDL)."""
-    return con.execute("""
-        SELECT suite, string_agg(expectation || coalesce('(' || column_name || ')', '')
-                                 || coalesce(' e.g. ' || left(unexpected, 120), ''), '; ')
-        FROM dq.latest_results WHERE NOT success AND severity = 'error' GROUP BY suite ORDER BY suite""").fetchall()
-
-
-def record(con: duckdb.DuckDBPyConnection, run_id: str, outcome: SuiteOutcome) -> None:
-    con.execute(DQ_DDL)
+def record(con: duckdb.DuckDBPyConnection, run_id: str, outcome: SuiteOutcome) -> dt.datetime:
+    """Store an evaluation in dq.check_results; returns its checked_at."""
+    bookkeeping.ensure(con)
     now = dt.datetime.now()
     con.executemany(
         "INSERT INTO dq.check_results (run_id, checked_at, asset, suite, expectation, column_name, "
@@ -300,3 +269,4 @@ def record(con: duckdb.DuckDBPyConnection, run_id: str, outcome: SuiteOutcome) -
         [[run_id, now, outcome.asset, outcome.suite, o.expectation, o.column, o.severity, o.success,
           o.observed, json.dumps(o.unexpected, ensure_ascii=False, default=str), o.message,
           outcome.extracts, outcome.rows, outcome.judged_files] for o in outcome.outcomes])
+    return now

@@ -9,6 +9,8 @@ Exit codes of ``run`` (for schedulers):
 ``inspect``: 0 the file loads clean, 1 rows would be quarantined, 2 the file would be rejected
 (or its extract cannot be told).
 """
+# Each command imports what it needs inside its function: `plantrack status` should not pay
+# for Dagster, dbt and Great Expectations.
 
 from __future__ import annotations
 
@@ -18,8 +20,10 @@ import sys
 import time
 from pathlib import Path
 
-from .resources import DEFAULT_WAIT_SECONDS, PROJECT_ROOT, BuildBusy, PlantrackSettings, build_lock
+from .core.layout import PROJECT_ROOT, Layout
+from .core.lock import DEFAULT_WAIT_SECONDS, BuildBusy, build_lock
 
+# the exit codes of core.runs (not imported from there: it loads Great Expectations)
 EXIT_OK, EXIT_REJECTED, EXIT_CHECKS, EXIT_FAILED, EXIT_BUSY = 0, 1, 2, 3, 4
 
 
@@ -33,7 +37,7 @@ def _dagster_home() -> None:
 def cmd_sample(args) -> int:
     from sources.sample.generate import generate
 
-    landing = Path(args.landing)
+    landing = Layout.from_env(landing=args.landing).landing
     files = generate(landing, seed=args.seed, faults=args.faults, outlets=args.outlets)
     print(f"wrote {len(files)} files under {landing}" + (" (with faults)" if args.faults else ""))
     return EXIT_OK
@@ -43,31 +47,32 @@ def cmd_run(args) -> int:
     _dagster_home()
     import dagster as dg
 
+    from .core.planning import plan_run
     from .definitions import build_definitions
-    from .incremental import plan_run
     from .liveness import PoolBusy, release_dead_holders, wait_for_pool
-    from .summary import summarize_run
+    from .nightly import asset_selection, summarize_run
+    from .resources import PlantrackSettings
 
-    settings = PlantrackSettings.from_env(landing=args.landing, warehouse=args.warehouse,
-                                          exports=args.exports, as_of=args.as_of)
+    layout = Layout.from_env(landing=args.landing, warehouse=args.warehouse, exports=args.exports)
+    settings = PlantrackSettings.from_layout(layout, as_of=args.as_of)
     defs = build_definitions(settings)
     job = defs.resolve_job_def("nightly")
     started = time.monotonic()
     try:
-        with build_lock(settings.working_path, log=print, timeout=args.wait):  # the job's resource re-enters it
+        with build_lock(layout, log=print, timeout=args.wait):  # the job's resource re-enters it
             with dg.DagsterInstance.get() as instance:
                 # runs of this instance that died holding the DuckDB pool would stall this one
                 released = release_dead_holders(instance, log=lambda line: print(f"released 释放: {line}"))
                 wait_for_pool(instance, max(0.0, args.wait - (time.monotonic() - started)), log=print)
-                plan = plan_run(settings)
+                plan = plan_run(layout, settings.as_of)
                 print(f"plan 计划: {plan.reason}")
                 result = job.execute_in_process(
-                    instance=instance, raise_on_error=False, asset_selection=plan.asset_keys(defs),
+                    instance=instance, raise_on_error=False, asset_selection=asset_selection(plan, defs),
                     tags={"plantrack/trigger": "cli", "plantrack/plan": plan.reason[:200]},
                     run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
-                summary = summarize_run(instance, result.run_id, settings)
+                summary = summarize_run(instance, result.run_id, layout)
                 summary.released = released + summary.released
-                summary.close(settings, trigger="cli")
+                summary.close(layout, trigger="cli")
                 summary.print()
                 instance.add_run_tags(result.run_id, {"plantrack/exit_code": str(summary.exit_code),
                                                       "plantrack/summary": summary.one_line()})
@@ -83,17 +88,19 @@ def cmd_withdraw(args) -> int:
 
     from sources.load import WithdrawError, connect, withdraw
 
-    settings = PlantrackSettings.from_env(landing=args.landing, warehouse=args.warehouse)
-    if not settings.published_path.exists() and not settings.working_path.exists():
-        print(f"no warehouse at {settings.published_path}: nothing was delivered yet", file=sys.stderr)
+    from .core.publish import ensure_working_file
+
+    layout = Layout.from_env(landing=args.landing, warehouse=args.warehouse)
+    if not layout.published.exists() and not layout.working.exists():
+        print(f"no warehouse at {layout.published}: nothing was delivered yet", file=sys.stderr)
         return EXIT_FAILED
     # the build's working file, not the analysts' published one: the withdrawal is data the next
     # build publishes, like a delivery
-    with build_lock(settings.working_path, log=print):
-        settings.ensure_working_file()
-        con = connect(settings.working_path)
+    with build_lock(layout, log=print):
+        ensure_working_file(layout)
+        con = connect(layout.working)
         try:
-            file_id, extract, path = withdraw(con, args.file, args.reason, settings.landing_path,
+            file_id, extract, path = withdraw(con, args.file, args.reason, layout.landing,
                                               by=getpass.getuser())
         except WithdrawError as e:
             print(f"not withdrawn 未撤回: {e}", file=sys.stderr)
@@ -108,23 +115,23 @@ def cmd_withdraw(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .assets.dbt import project
-    from .report.bulletin import write_bulletin
+    from .assets.dbt import prepare_manifest, project
+    from .core.report.bulletin import write_bulletin
 
-    settings = PlantrackSettings.from_env(warehouse=args.warehouse, exports=args.exports)
-    if not settings.published_path.exists():
-        print(f"no published warehouse at {settings.published_path}: run `plantrack run` first", file=sys.stderr)
+    layout = Layout.from_env(warehouse=args.warehouse, exports=args.exports)
+    if not layout.published.exists():
+        print(f"no published warehouse at {layout.published}: run `plantrack run` first", file=sys.stderr)
         return EXIT_FAILED
-    write_bulletin(settings.published_path, settings.reports_path, project.manifest_path, as_of=args.as_of,
+    prepare_manifest()  # the data dictionary's column descriptions
+    write_bulletin(layout.published, layout.reports, project.manifest_path, as_of=args.as_of,
                    out=Path(args.out) if args.out else None)
     return EXIT_OK
 
 
 def cmd_status(args) -> int:
-    from .status import show_status
+    from .core.status import show_status
 
-    warehouse = Path(args.warehouse or PlantrackSettings.from_env().warehouse)
-    return show_status(warehouse, args.as_of, args.region)
+    return show_status(Layout.from_env(warehouse=args.warehouse).published, args.as_of, args.region)
 
 
 def cmd_inspect(args) -> int:
@@ -145,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("sample", help="write a deterministic set of synthetic deliveries")
-    p.add_argument("--landing", default=os.environ.get("PLANTRACK_LANDING", "data/landing"))
+    p.add_argument("--landing", help="the landing folder (default: PLANTRACK_LANDING, or landing/ in the data folder)")
     p.add_argument("--seed", type=int, default=2014)
     p.add_argument("--outlets", type=int, default=24, help="monitoring outlets (more: a larger hourly feed)")
     p.add_argument("--faults", action="store_true",

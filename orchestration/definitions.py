@@ -4,7 +4,7 @@ command builds the same definitions with the paths it was given."""
 import dagster as dg
 
 from .assets.checks import suite_checks
-from .assets.dbt import dbt_marts, dbt_models, dbt_resource
+from .assets.dbt import dbt_assets_defs, dbt_resource
 from .assets.ingest import ingest_assets
 from .assets.publish import bulletin, parquet_exports, published_warehouse
 from .resources import PlantrackSettings
@@ -19,7 +19,7 @@ nightly_job = dg.define_asset_job(
 
 
 def build_definitions(settings: PlantrackSettings) -> dg.Definitions:
-    return dg.Definitions(assets=[*ingest_assets, dbt_models, dbt_marts, parquet_exports, published_warehouse,
+    return dg.Definitions(assets=[*ingest_assets, *dbt_assets_defs(), parquet_exports, published_warehouse,
                                   bulletin],
                           asset_checks=suite_checks, jobs=[nightly_job],
                           schedules=[build_schedule(nightly_job)],

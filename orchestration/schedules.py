@@ -13,7 +13,9 @@ import dagster as dg
 from sources.contract import contracts
 from sources.landing import scan
 
-from .incremental import Plan, plan_run
+from .core.lock import build_lock
+from .core.planning import Plan, plan_run
+from .nightly import asset_selection, summarize_run
 from .resources import PlantrackSettings
 
 SETTLE_SECONDS = 60
@@ -24,7 +26,7 @@ nightly_schedule_cron = "0 2 * * *"
 def landing_fingerprint(settings: PlantrackSettings, now: float | None = None) -> tuple[str, int]:
     """(fingerprint, number of files) of the settled files under the landing folder."""
     now = time.time() if now is None else now
-    landing = settings.landing_path
+    landing = settings.layout.landing
     # every file the loader would record, rejected ones too (a hidden or stray file is recorded
     # as such, so it is worth a run); Office lock files come and go with Excel and are not
     entries = sorted(f"{e.rel}|{e.size}|{e.mtime!r}" for e in scan(landing, contracts())[0]
@@ -33,11 +35,11 @@ def landing_fingerprint(settings: PlantrackSettings, now: float | None = None) -
 
 
 def planned_request(context, settings: PlantrackSettings, **kwargs) -> dg.RunRequest:
-    """A run of what the new files touch (orchestration/incremental.py), or of everything."""
-    plan = plan_run(settings)
+    """A run of what the new files touch (core.planning), or of everything."""
+    plan = plan_run(settings.layout, settings.as_of)
     if plan.changed is not None and context.repository_def is None:  # no asset graph to select from
         plan = Plan(None, plan.reason + " (no asset graph at hand: full build)")
-    keys = None if plan.changed is None else plan.asset_keys(context.repository_def)
+    keys = None if plan.changed is None else asset_selection(plan, context.repository_def)
     return dg.RunRequest(asset_selection=keys, tags={"plantrack/plan": plan.reason[:200], **kwargs.pop("tags", {})},
                          **kwargs)
 
@@ -86,15 +88,12 @@ def build_run_summary_sensor(job) -> dg.SensorDefinition:
 
 
 def _summarize(context, settings: PlantrackSettings) -> None:
-    from .resources import build_lock
-    from .summary import summarize_run
-
     run = context.dagster_run
     if run.tags.get("plantrack/trigger") == "cli":
         return
-    with build_lock(settings.working_path):
-        summary = summarize_run(context.instance, run.run_id, settings)
-        summary.close(settings, trigger=run.tags.get("plantrack/trigger", "dagster"))
+    with build_lock(settings.layout):
+        summary = summarize_run(context.instance, run.run_id, settings.layout)
+        summary.close(settings.layout, trigger=run.tags.get("plantrack/trigger", "dagster"))
     context.instance.add_run_tags(run.run_id, {"plantrack/exit_code": str(summary.exit_code),
                                                "plantrack/summary": summary.one_line()})
     context.log.info(summary.one_line())

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import bookkeeping
 from .contract import Contract, contracts
 from .landing import Entry, scan
 from .read import FileRejected, Grid, _lit, define_macros, read_grid, typing_sql
@@ -27,53 +28,6 @@ from .read import FileRejected, Grid, _lit, define_macros, read_grid, typing_sql
 # .txt and .tsv: what Excel's "Unicode text" and "Text (tab delimited)" save as
 ACCEPTED_SUFFIXES = (".csv", ".xlsx", ".txt", ".tsv")
 
-META_DDL = """
-CREATE SCHEMA IF NOT EXISTS raw;
-CREATE SCHEMA IF NOT EXISTS meta;
-CREATE SEQUENCE IF NOT EXISTS meta.file_id_seq START 1;
-CREATE TABLE IF NOT EXISTS meta.files (
-    file_id          BIGINT PRIMARY KEY,   -- delivery order: a higher id is a later delivery
-    extract          VARCHAR NOT NULL,
-    path             VARCHAR NOT NULL,     -- relative to the landing folder
-    sha256           VARCHAR NOT NULL,
-    size_bytes       BIGINT NOT NULL,
-    received_at      TIMESTAMP NOT NULL,   -- when the file landed (its modification time)
-    processed_at     TIMESTAMP NOT NULL,
-    run_id           VARCHAR,
-    status           VARCHAR NOT NULL CHECK (status IN ('loaded', 'rejected', 'duplicate')),
-    encoding         VARCHAR,
-    header_row       INTEGER,
-    rows_read        BIGINT,               -- data rows below the header (title, blank, footnote rows excluded)
-    rows_loaded      BIGINT,
-    rows_quarantined BIGINT,
-    error            VARCHAR,              -- why a file was rejected
-    duplicate_of     BIGINT,               -- same bytes as this earlier file
-    notes            VARCHAR,              -- columns ignored, title and footnote rows skipped
-    seconds          DOUBLE,
-    columns_delivered VARCHAR[]            -- the contract columns the file carried; the others
-                                           -- were not delivered (NULL in raw, and erase nothing)
-);
--- warehouses built before columns_delivered existed: their files carried every column they held
-ALTER TABLE meta.files ADD COLUMN IF NOT EXISTS columns_delivered VARCHAR[];
--- deliveries an office or the plan office took back (`plantrack withdraw`): their values no
--- longer count, the earlier deliveries count again; the rows stay in raw as history
-CREATE TABLE IF NOT EXISTS meta.withdrawals (
-    file_id      BIGINT PRIMARY KEY,
-    withdrawn_at TIMESTAMP NOT NULL,
-    reason       VARCHAR NOT NULL,
-    withdrawn_by VARCHAR
-);
-CREATE TABLE IF NOT EXISTS meta.quarantine (
-    file_id     BIGINT NOT NULL,
-    extract     VARCHAR NOT NULL,
-    row_number  BIGINT NOT NULL,           -- row in the file (1 = first line / first sheet row)
-    column_name VARCHAR,                   -- contract column, '(key)' or '(row)'
-    header      VARCHAR,                   -- the header cell as delivered
-    value       VARCHAR,                   -- the cell as delivered
-    reason      VARCHAR NOT NULL,
-    cells       JSON                       -- the whole delivered row, so nothing is lost
-);
-"""
 
 
 def raw_ddl(contract: Contract) -> str:
@@ -90,7 +44,7 @@ def connect(warehouse: Path | None) -> duckdb.DuckDBPyConnection:
     else:
         warehouse.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(warehouse))
-    con.execute(META_DDL)
+    bookkeeping.ensure(con)
     for contract in contracts().values():
         con.execute(raw_ddl(contract))
     define_macros(con)

@@ -7,51 +7,30 @@ build, a failed reconciliation stops the marts — they are not rebuilt from bad
 yesterday's marts and exports stay as they were. Failed warnings give a WARN result and the
 build goes on. Every result is stored in dq.check_results and the GX Data Docs site."""
 
-from pathlib import Path
-
 import dagster as dg
-import duckdb
 
-from expectations.run import Validator, files_to_judge, run_suite, suites
+from expectations.run import suites
 
+from ..core.checks import judge
 from ..resources import PlantrackSettings
-
-
-def data_docs_folder(settings: PlantrackSettings) -> Path:
-    """GX's project (and its Data Docs site) lives beside the warehouse file."""
-    return Path(settings.warehouse).resolve().parent / "gx"
 
 
 def suite_check(name: str, spec: dict) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=dg.AssetKey(spec["guards"]), name=name, blocking=True,
                     description=spec.get("description", ""), pool="duckdb_writer")
     def _check(context: dg.AssetCheckExecutionContext, settings: PlantrackSettings) -> dg.AssetCheckResult:
-        run_id = context.run.run_id
-        con = duckdb.connect(str(settings.working_path))
-        try:
-            judged, why = None, None
-            if "{new_files}" in spec["query"]:
-                extract = spec["guards"][1]
-                loaded_now = [r[0] for r in con.execute(
-                    "SELECT file_id FROM meta.files WHERE run_id = ? AND extract = ? AND status = 'loaded'",
-                    [run_id, extract]).fetchall()]
-                judged, why = files_to_judge(con, name, extract, loaded_now)
-                if why:
-                    context.log.info(f"{name}: {why}")
-            outcome = run_suite(con, Validator(data_docs_folder(settings)), name, run_id, judged)
-        finally:
-            con.close()
+        outcome = judge(settings.layout, name, context.run.run_id, log=context.log.info)
         if outcome.skipped:
             return dg.AssetCheckResult(passed=True, metadata={"skipped": outcome.skipped})
-        severity = dg.AssetCheckSeverity.ERROR if outcome.verdict == "failed" else dg.AssetCheckSeverity.WARN
         if outcome.verdict != "passed":
             context.log.warning(f"{name}: {outcome.summary()}")
         return dg.AssetCheckResult(
-            passed=outcome.verdict == "passed", severity=severity,
+            passed=outcome.verdict == "passed",
+            severity=dg.AssetCheckSeverity.ERROR if outcome.verdict == "failed" else dg.AssetCheckSeverity.WARN,
             metadata={"rows_checked": outcome.rows, "findings": outcome.summary(),
                       "errors_failed": len(outcome.failed("error")),
                       "warnings_failed": len(outcome.failed("warning")),
-                      "data_docs": dg.MetadataValue.path(str(data_docs_folder(settings)))})
+                      "data_docs": dg.MetadataValue.path(str(settings.layout.data_docs))})
 
     return _check
 

@@ -5,7 +5,6 @@ the warehouse and reports what it loaded. A rejected file does not fail the asse
 files of the extract still load and the run summary names it — but a crash does, and then
 only that extract (and what depends on it) stops."""
 
-
 import dagster as dg
 
 from sources.contract import OFFICES, Contract, contracts
@@ -34,9 +33,9 @@ def ingest_asset(contract: Contract) -> dg.AssetsDefinition:
         tags={"office": contract.office},
     )
     def _ingest(context: dg.AssetExecutionContext, settings: PlantrackSettings) -> dg.MaterializeResult:
-        con = connect(settings.working_path)
+        con = connect(settings.layout.working)
         try:
-            outcome = ingest_extract(con, contract, settings.landing_path, context.run.run_id,
+            outcome = ingest_extract(con, contract, settings.layout.landing, context.run.run_id,
                                      log=context.log.info)
             total = con.execute(f"SELECT count(*) FROM raw.{contract.extract}").fetchall()[0][0]
         finally:
@@ -75,9 +74,9 @@ STRAYS_KEY = dg.AssetKey(["landing", "stray_files"])
     pool="duckdb_writer",
 )
 def stray_files(context: dg.AssetExecutionContext, settings: PlantrackSettings) -> dg.MaterializeResult:
-    con = connect(settings.working_path)
+    con = connect(settings.layout.working)
     try:
-        outcomes = ingest_strays(con, settings.landing_path, context.run.run_id, log=context.log.warning)
+        outcomes = ingest_strays(con, settings.layout.landing, context.run.run_id, log=context.log.warning)
     finally:
         con.close()
     return dg.MaterializeResult(metadata={

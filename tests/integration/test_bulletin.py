@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from orchestration.cli import main
-from orchestration.report.dictionary import MARTS
-from orchestration.resources import PROJECT_ROOT
+from orchestration.core.report.dictionary import MARTS
+from orchestration.core.layout import PROJECT_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = PROJECT_ROOT / "test-artifacts" / "bulletin.png"

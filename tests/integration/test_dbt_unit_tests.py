@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 
-from orchestration.assets.dbt import DBT_DIR, DBT_EXECUTABLE
+from orchestration.core.layout import DBT_DIR, DBT_EXECUTABLE
 
 
 def test_every_dbt_unit_test_passes(clean_run, tmp_path):

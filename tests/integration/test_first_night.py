@@ -9,7 +9,7 @@ import subprocess
 import duckdb
 import pytest
 
-from orchestration.assets.dbt import DBT_DIR, DBT_EXECUTABLE
+from orchestration.core.layout import DBT_DIR, DBT_EXECUTABLE
 from orchestration.cli import main
 from tests.fixtures.deliveries.make_deliveries import HERE
 from tests.integration.conftest import run

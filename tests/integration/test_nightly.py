@@ -16,8 +16,10 @@ from dagster._utils.schedules import cron_string_iterator
 import duckdb
 
 from orchestration.definitions import build_definitions
-from orchestration.incremental import plan_run, state_path
-from orchestration.resources import PROJECT_ROOT, PlantrackSettings
+from orchestration.core.layout import PROJECT_ROOT
+from orchestration.core.planning import plan_run
+from orchestration.nightly import asset_selection
+from orchestration.resources import PlantrackSettings
 from orchestration.schedules import SETTLE_SECONDS
 from tests.integration.conftest import run
 
@@ -136,18 +138,18 @@ def test_a_night_rebuilds_only_what_the_new_files_touch(clean_run, tmp_path):
     settings = published_copy(clean_run, tmp_path)
     defs = build_definitions(settings)
 
-    nothing_new = plan_run(settings)
+    nothing_new = plan_run(settings.layout)
     assert nothing_new.changed == []
-    keys = set(nothing_new.asset_keys(defs))
+    keys = set(asset_selection(nothing_new, defs))
     assert {dg.AssetKey(["marts", "target_progress"]), dg.AssetKey(["exports", "parquet"]),
             dg.AssetKey(["warehouse", "published"])} <= keys          # the marts are still rebuilt
     assert {k for k in keys if k.path[0] in ("raw", "staging", "intermediate")} == \
         {dg.AssetKey(["intermediate", "int_target_measurements"])}  # the marts' own first step
 
     (tmp_path / "landing" / "env_pollutant_totals" / "2015_补报.csv").write_text("年份,地区\n", encoding="utf-8")
-    one_new = plan_run(settings)
+    one_new = plan_run(settings.layout)
     assert one_new.changed == ["env_pollutant_totals"]
-    keys = set(one_new.asset_keys(defs))
+    keys = set(asset_selection(one_new, defs))
     assert {dg.AssetKey(["raw", "env_pollutant_totals"]), dg.AssetKey(["staging", "stg_env_pollutant_totals"]),
             dg.AssetKey(["intermediate", "int_pollutant_emissions"]),
             dg.AssetKey(["marts", "target_progress"])} <= keys
@@ -155,9 +157,9 @@ def test_a_night_rebuilds_only_what_the_new_files_touch(clean_run, tmp_path):
     assert dg.AssetKey(["staging", "stg_stats_city_indicators"]) not in keys
 
     # another as-of date than the published build's: everything
-    assert plan_run(settings.model_copy(update={"as_of": "2015-06-30"})).changed is None
+    assert plan_run(settings.layout, as_of="2015-06-30").changed is None
     # no published warehouse: everything
-    assert plan_run(settings_for(tmp_path / "elsewhere")).changed is None
+    assert plan_run(settings_for(tmp_path / "elsewhere").layout).changed is None
 
 
 def test_the_sensor_requests_only_what_new_files_touch_once_a_build_is_published(clean_run, tmp_path):
@@ -180,10 +182,10 @@ def test_the_sensor_requests_only_what_new_files_touch_once_a_build_is_published
 
 def test_an_unfinished_build_makes_the_next_run_a_full_one(clean_run, tmp_path):
     settings = published_copy(clean_run, tmp_path)
-    assert plan_run(settings).changed == []
+    assert plan_run(settings.layout).changed == []
     # dbt_models marks the working file as being rebuilt, and a failure leaves the mark
-    state_path(settings).write_text(json.dumps({"dbt_project": None}), encoding="utf-8")
-    assert plan_run(settings).changed is None
+    settings.layout.state.write_text(json.dumps({"dbt_project": None}), encoding="utf-8")
+    assert plan_run(settings.layout).changed is None
 
 
 def test_an_incremental_night_publishes_the_same_marts_as_a_full_build(clean_run, tmp_path):

@@ -5,7 +5,7 @@ import re
 
 import duckdb
 
-from orchestration.resources import PROJECT_ROOT
+from orchestration.core.layout import PROJECT_ROOT
 
 
 def sql_blocks() -> list[str]:

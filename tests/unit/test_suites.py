@@ -6,8 +6,9 @@ Expectations suites bound them. Here the quality tables are written directly, go
 import duckdb
 import pytest
 
-from expectations.run import Validator, failing_now, files_to_judge, run_suite, suites
-from sources.load import META_DDL
+from expectations.run import Validator, files_to_judge, run_suite, suites
+from sources import bookkeeping
+from sources.bookkeeping import failing_now
 
 
 @pytest.fixture
@@ -154,7 +155,7 @@ def test_a_withdrawal_lifts_the_verdict_on_the_withdrawn_delivery(con, validator
     passes — and nothing blocks any more. Withdrawing file 1 too leaves nothing to judge: an
     empty verdict is recorded, never the stale failure."""
     name, extract = "raw_transport_yellow_label_stock", "transport_yellow_label_stock"
-    con.execute(META_DDL)
+    bookkeeping.ensure(con)
     con.execute("CREATE TABLE raw.transport_yellow_label_stock AS SELECT * FROM (VALUES "
                 "(1, 2, '210100', DATE '2013-12-31', 5000), (2, 2, '210100', DATE '2013-12-31', -7)) "
                 "t(_file_id, _row, region_code, stock_date, stock)")
@@ -180,7 +181,7 @@ def test_deliveries_of_a_run_that_died_before_its_checks_are_judged_next_time(co
     """Files 1 and 2 were loaded by a run killed before its checks; the next run loads file 3
     and judges all three, so file 2's negative stock cannot reach the models unchecked."""
     name, extract = "raw_transport_yellow_label_stock", "transport_yellow_label_stock"
-    con.execute(META_DDL)
+    bookkeeping.ensure(con)
     con.execute("CREATE TABLE raw.transport_yellow_label_stock AS SELECT * FROM (VALUES "
                 "(1, 2, '210100', DATE '2013-12-31', 5000), (2, 2, '210200', DATE '2013-12-31', -7), "
                 "(3, 2, '210300', DATE '2013-12-31', 4000)) t(_file_id, _row, region_code, stock_date, stock)")

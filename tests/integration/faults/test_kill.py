@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.resources import PROJECT_ROOT
+from orchestration.core.layout import PROJECT_ROOT
 
 from ..conftest import run
 

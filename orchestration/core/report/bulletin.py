@@ -109,9 +109,8 @@ def gather(warehouse: Path, as_of: str | None = None) -> dict:
         rejected = _rows(con, """SELECT path, error, processed_at FROM meta.files
             WHERE status = 'rejected' ORDER BY processed_at DESC LIMIT 20""")
         quarantine = _rows(con, """
-            SELECT extract, regexp_replace(reason, ': rows .*', '') AS reason,
-                count(DISTINCT (file_id, row_number)) AS rows
-            FROM meta.quarantine GROUP BY ALL ORDER BY rows DESC, extract LIMIT 20""")
+            SELECT extract, reason, sum(rows)::BIGINT AS rows
+            FROM meta.quarantine_reasons GROUP BY ALL ORDER BY rows DESC, extract LIMIT 20""")
     finally:
         con.close()
     return dict(as_of=date, is_latest=is_latest, city_period=city_period, headline=headline,

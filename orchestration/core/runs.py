@@ -1,6 +1,14 @@
-"""What a run did, for people: files loaded and rejected (with reasons), rows quarantined,
-steps that failed — read back from meta.files / meta.quarantine, so the summary says what the
-warehouse holds, not what the code believes it did."""
+"""What a run did, for people and schedulers: files loaded and rejected (with reasons), rows
+quarantined, checks, steps that failed — read back from meta.files / meta.quarantine_reasons /
+dq.suite_verdicts, so the summary says what the warehouse holds, not what the code believes it
+did — and the exit code.
+
+Exit codes of a run (for schedulers):
+  0  every file loaded and every blocking check passed
+  1  some files were rejected (everything else was loaded)
+  2  a blocking data-quality check failed
+  3  the run itself failed (a step crashed, the disk is full); what could be loaded was loaded
+  4  the run did not start: another build held the warehouse longer than the wait (retry later)"""
 
 from __future__ import annotations
 
@@ -8,20 +16,36 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from expectations.run import build_docs, failing_now, suites
+from expectations.run import build_docs
+from sources.bookkeeping import failing_now, has_table
 from sources.contract import contracts
-from sources.load import absent_deliveries
 from sources.landing import scan
+from sources.load import absent_deliveries
 
-if TYPE_CHECKING:
-    from .resources import PlantrackSettings
+from .layout import Layout
+from .publish import publish_findings
 
+EXIT_OK, EXIT_REJECTED, EXIT_CHECKS, EXIT_FAILED, EXIT_BUSY = 0, 1, 2, 3, 4
+
+
+@dataclass
+class RunFacts:
+    """What the orchestrator knows of a run, from its event log: the steps that crashed (data
+    findings — a failed blocking check, the marts refused while one fails — are not crashes),
+    those skipped, whether the warehouse was published and the bulletin written, each crashed
+    step's error message, and notes the steps left (pool slots released, a WAL moved aside)."""
+    run_id: str
+    failed_steps: list[str] = field(default_factory=list)
+    skipped_steps: list[str] = field(default_factory=list)
+    published: bool = False
+    reported: bool = False
+    errors: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -63,22 +87,13 @@ class RunSummary:
             s.rejected = con.execute("""SELECT path, error FROM meta.files
                 WHERE run_id = ? AND status = 'rejected' ORDER BY file_id""", [run_id]).fetchall()
             s.quarantine_reasons = con.execute("""
-                -- one line per kind of problem: without the rows of a duplicate key and the
-                -- sheet and cell a workbook's reason ends with
-                SELECT q.extract, regexp_replace(regexp_replace(q.reason, ': rows .*', ''),
-                                                 ' \\(sheet ''[^'']*''(, (cell|row) [^)]*)?\\)$', ''),
-                       count(DISTINCT (q.file_id, q.row_number))
-                FROM meta.quarantine q JOIN meta.files f USING (file_id)
-                WHERE f.run_id = ? GROUP BY ALL ORDER BY 1, 3 DESC""", [run_id]).fetchall()
-            if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'dq'").fetchall()[0][0]:
+                SELECT reasons.extract, reasons.reason, sum(reasons.rows)::BIGINT
+                FROM meta.quarantine_reasons AS reasons JOIN meta.files AS files USING (file_id)
+                WHERE files.run_id = ? GROUP BY ALL ORDER BY 1, 3 DESC""", [run_id]).fetchall()
+            if has_table(con, "dq", "suite_verdicts"):
                 s.checks = con.execute("""
-                    SELECT suite,
-                           CASE WHEN bool_or(NOT success AND severity = 'error') THEN 'failed'
-                                WHEN bool_or(NOT success) THEN 'warning' ELSE 'passed' END,
-                           string_agg(CASE WHEN NOT success THEN severity || ': ' || expectation
-                                      || coalesce('(' || column_name || ')', '') || coalesce(' e.g. ' || left(unexpected, 160), '')
-                                      || coalesce(' — ' || message, '') END, '; ')
-                    FROM dq.check_results WHERE run_id = ? GROUP BY suite ORDER BY suite""", [run_id]).fetchall()
+                    SELECT suite, verdict, findings FROM dq.suite_verdicts
+                    WHERE run_id = ? ORDER BY suite""", [run_id]).fetchall()
                 this_run = {suite for suite, _, _ in s.checks}
                 s.still_failing = [f for f in failing_now(con) if f[0] not in this_run]
             if landing is not None and landing.is_dir():
@@ -89,7 +104,6 @@ class RunSummary:
 
     @property
     def exit_code(self) -> int:
-        from .cli import EXIT_CHECKS, EXIT_FAILED, EXIT_OK, EXIT_REJECTED
         if self.failed_steps or self.problems:
             return EXIT_FAILED
         if any(verdict == "failed" for _, verdict, _ in self.checks) or self.still_failing:
@@ -110,18 +124,18 @@ class RunSummary:
                    if self.absent else "")
                 + "".join(f"; {line}" for line in self.released))
 
-    def close(self, settings: PlantrackSettings, trigger: str) -> None:
+    def close(self, layout: Layout, trigger: str) -> None:
         """The run's last words: store the summary in meta.runs and, when the marts were not
         published, publish the findings (meta.*, dq.*) so that the published warehouse answers
         what arrived and what blocked. Never raises: a full disk is said in the summary, not
         crashed on."""
         try:
-            self.store(settings.working_path, trigger)
+            self.store(layout.working, trigger)
         except (OSError, duckdb.Error) as e:
             self.problems.append(f"summary not stored in meta.runs: {_plain_error(e)}")
         if not self.marts_rebuilt:
             try:
-                self.released += settings.publish_findings()
+                self.released += publish_findings(layout)
             except (OSError, duckdb.Error) as e:
                 self.problems.append(f"what this run found was not published: {_plain_error(e)}")
 
@@ -129,11 +143,6 @@ class RunSummary:
         """One row in meta.runs (of the working file: analysts see it once it is published)."""
         con = duckdb.connect(str(working))
         try:
-            con.execute("""CREATE TABLE IF NOT EXISTS meta.runs (
-                run_id VARCHAR, finished_at TIMESTAMP, trigger VARCHAR, exit_code INTEGER,
-                files_loaded INTEGER, files_rejected INTEGER, rows_loaded BIGINT, rows_quarantined BIGINT,
-                checks_failed VARCHAR[], checks_warned VARCHAR[], failed_steps VARCHAR[],
-                marts_rebuilt BOOLEAN, rejected JSON, summary VARCHAR)""")
             con.execute("INSERT INTO meta.runs VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
                 self.run_id, trigger, self.exit_code, sum(r[1] for r in self.per_extract), len(self.rejected),
                 sum(r[4] for r in self.per_extract), sum(r[5] for r in self.per_extract),
@@ -203,45 +212,23 @@ class RunSummary:
         console.print(f"exit {self.exit_code}: {verdict}  (details: meta.files, meta.quarantine)")
 
 
-def summarize_run(instance, run_id: str, settings: PlantrackSettings):
-    """The run's summary from its event log and the warehouse (shared with the run sensor)."""
-    from dagster import DagsterEventType
-
-    from .assets.checks import data_docs_folder
-    from .assets.publish import TAG_PUBLISH_NOTES
-    from .liveness import TAG_RELEASED
-
-    events = [r.dagster_event for r in instance.all_logs(run_id) if r.dagster_event]
-    # a blocking check that fails with ERROR fails its own step, and the marts refuse to build
-    # while one fails: those are data findings (exit 2, from dq.check_results), not crashes
-    check_steps = {f"{'__'.join(spec['guards'])}_{name}" for name, spec in suites().items()}
-    check_steps.add("dbt_marts")
-    failed = [e.step_key for e in events if e.event_type == DagsterEventType.STEP_FAILURE
-              and e.step_key not in check_steps]
-    skipped = [e.step_key for e in events if e.event_type == DagsterEventType.STEP_SKIPPED]
-    published = any(e.event_type == DagsterEventType.STEP_SUCCESS and e.step_key == "warehouse__published"
-                    for e in events)
-    reported = any(e.event_type == DagsterEventType.STEP_SUCCESS and e.step_key == "reports__bulletin"
-                   for e in events)
+def summarize(facts: RunFacts, layout: Layout) -> RunSummary:
+    """The run's summary from what the orchestrator saw (``facts``) and what the working file
+    holds; rebuilds the Data Docs site on the way."""
     # why steps failed: a full disk is named, so the operator frees space rather than re-runs
-    problems = [f"{e.step_key}: {_plain_error(e.step_failure_data.error.message)}" for e in events
-                if e.event_type == DagsterEventType.STEP_FAILURE and e.step_key in failed
-                and e.step_failure_data and e.step_failure_data.error
-                and _disk_full(e.step_failure_data.error.message)]
+    problems = [f"{step}: {_plain_error(message)}" for step, message in facts.errors.items()
+                if step in facts.failed_steps and _disk_full(message)]
     docs = None
     try:
-        docs = build_docs(data_docs_folder(settings)) if data_docs_folder(settings).exists() else None
+        docs = build_docs(layout.data_docs) if layout.data_docs.exists() else None
     except Exception as e:  # the Data Docs site is a convenience: never lose the summary over it
         # (GX wraps a full disk in its own errors, GitIgnoreScaffoldingError among them)
         problems.append(f"Data Docs not rebuilt: {_plain_error(e)}")
-    run = instance.get_run_by_id(run_id)
-    released = [line for tag in (TAG_RELEASED, TAG_PUBLISH_NOTES)
-                for line in (run.tags.get(tag, "") if run else "").split(" | ") if line]
-    summary = RunSummary.collect(settings.working_path, run_id, failed, skipped, marts_rebuilt=published,
-                                 data_docs=docs, landing=settings.landing_path,
-                                 bulletin=settings.reports_path / "bulletin.html" if reported else None,
-                                 ignored=scan(settings.landing_path, contracts())[1])
-    summary.released = released
+    summary = RunSummary.collect(layout.working, facts.run_id, facts.failed_steps, facts.skipped_steps,
+                                 marts_rebuilt=facts.published, data_docs=docs, landing=layout.landing,
+                                 bulletin=layout.reports / "bulletin.html" if facts.reported else None,
+                                 ignored=scan(layout.landing, contracts())[1])
+    summary.released = list(facts.notes)
     summary.problems = problems
     return summary
 

@@ -1,0 +1,105 @@
+"""Where a warehouse's files live — one object, from one data folder.
+
+    <data>/landing/                       the offices' deliveries, one folder per extract
+    <data>/warehouse.duckdb               published: the file analysts open (read-only, 0444)
+    <data>/warehouse.duckdb.record.json   what the published file was built from (plans read it)
+    <data>/warehouse.build.duckdb         working: the file the build writes
+    <data>/warehouse.build.duckdb.lock    one build at a time (its holder's pid inside)
+    <data>/warehouse.build.duckdb.state.json  what the working file was built from
+    <data>/dbt-target/warehouse.build/<step>/  dbt's target folder per build step (partial parsing)
+    <data>/gx/                            Great Expectations' project and its Data Docs site
+    <data>/analyst-sessions/<time>/       a write session's WAL moved aside at a publication
+    <data>/exports/                       Parquet, manifest.json, the data dictionary
+    <data>/reports/                       the progress bulletin (beside the exports folder)
+
+The data folder is ``PLANTRACK_DATA`` or ``./data``; ``PLANTRACK_LANDING``,
+``PLANTRACK_WAREHOUSE`` and ``PLANTRACK_EXPORTS`` (or the command's options) move one part."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DBT_DIR = PROJECT_ROOT / "dbt_project"
+# the dbt of this environment, not whatever `dbt` the PATH finds first
+DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
+
+
+def data_folder() -> Path:
+    """The default data folder: ``PLANTRACK_DATA``, else ``data`` under the working directory."""
+    return Path(os.environ.get("PLANTRACK_DATA") or Path.cwd() / "data")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The files of one warehouse. Paths as given (relative ones stay relative to the
+    working directory)."""
+
+    landing: Path
+    published: Path
+    exports: Path
+
+    @classmethod
+    def from_env(cls, landing: str | Path | None = None, warehouse: str | Path | None = None,
+                 exports: str | Path | None = None) -> "Layout":
+        """Explicit paths first, then PLANTRACK_LANDING / _WAREHOUSE / _EXPORTS, then the data
+        folder's defaults."""
+        data = data_folder()
+        return cls(landing=Path(landing or os.environ.get("PLANTRACK_LANDING") or data / "landing"),
+                   published=Path(warehouse or os.environ.get("PLANTRACK_WAREHOUSE") or data / "warehouse.duckdb"),
+                   exports=Path(exports or os.environ.get("PLANTRACK_EXPORTS") or data / "exports"))
+
+    def _beside(self, path: Path, suffix: str) -> Path:
+        return path.with_name(path.name + suffix)
+
+    @property
+    def working(self) -> Path:
+        """The file the build writes: ``<stem>.build<suffix>`` beside the published one."""
+        return self.published.with_name(self.published.stem + ".build" + self.published.suffix)
+
+    @property
+    def lock(self) -> Path:
+        return self._beside(self.working, ".lock")
+
+    @property
+    def state(self) -> Path:
+        """JSON {"dbt_project": fingerprint | null}: what the working file was built from."""
+        return self._beside(self.working, ".state.json")
+
+    @property
+    def record(self) -> Path:
+        """JSON: what the published file was built from (planning.read_record's shape)."""
+        return self._beside(self.published, ".record.json")
+
+    @property
+    def publishing(self) -> Path:
+        """The copy of the working file on its way to being published (renamed over it)."""
+        return self._beside(self.published, ".publishing")
+
+    @property
+    def published_wal(self) -> Path:
+        """A write session's WAL on the published file (belongs to the path, not the file)."""
+        return self._beside(self.published, ".wal")
+
+    @property
+    def analyst_sessions(self) -> Path:
+        return self.published.parent / "analyst-sessions"
+
+    @property
+    def data_docs(self) -> Path:
+        """Great Expectations' project (and its Data Docs site), beside the warehouse."""
+        return self.published.resolve().parent / "gx"
+
+    @property
+    def reports(self) -> Path:
+        """The bulletin's folder: ``reports/`` beside the exports folder."""
+        return self.exports.resolve().parent / "reports"
+
+    def dbt_target(self, step: str) -> Path:
+        """dbt's target folder for one build step, kept from night to night so that dbt
+        re-parses only what changed; one per working file, so two warehouses never share one."""
+        working = self.working.resolve()
+        return working.parent / "dbt-target" / working.stem / step

@@ -1,0 +1,75 @@
+"""One build of a warehouse at a time.
+
+Two warehouse files. Analysts keep DuckDB sessions open all day on the *published* file, and a
+read-only session is enough to stop any writer from opening it. So the build writes a *working*
+file beside it (never opened by analysts), and the last step publishes it by an atomic swap
+(``publish``). One build at a time holds the working file's lock (``Layout.lock``); another one
+waits for it instead of failing on DuckDB's lock."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from contextlib import contextmanager
+
+from .layout import Layout
+
+DEFAULT_WAIT_SECONDS = 3600  # how long a run waits for another build before it gives up
+
+_held: dict[str, tuple[object, int]] = {}  # lock file → (open file, depth): re-entrant per process
+
+
+class BuildBusy(Exception):
+    """Another build held the warehouse longer than the wait allowed."""
+
+
+@contextmanager
+def build_lock(layout: Layout, log=None, timeout: float | None = DEFAULT_WAIT_SECONDS):
+    """Hold the build lock of a warehouse: wait while another process builds it, saying which
+    one (its pid is in the lock file), and raise BuildBusy after ``timeout`` seconds (None: wait
+    for ever). Re-entrant within a process. The kernel releases the lock of a killed process."""
+    key = str(layout.lock.resolve())
+    if key in _held:
+        handle, depth = _held[key]
+        _held[key] = (handle, depth + 1)
+    else:
+        layout.lock.parent.mkdir(parents=True, exist_ok=True)
+        # "a+", not "w": opening must not wipe the holder's record before the lock is ours
+        handle = open(layout.lock, "a+")
+        deadline, said = None if timeout is None else time.monotonic() + timeout, -60.0
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if deadline is not None and time.monotonic() >= deadline:
+                    handle.close()
+                    raise BuildBusy(f"another build held {layout.working.name} for more than {timeout:.0f} s "
+                                    f"({_holder(layout)})") from None
+                if log and time.monotonic() - said >= 60:
+                    log(f"another build holds the warehouse ({_holder(layout)}): waiting for it to finish")
+                    said = time.monotonic()
+                time.sleep(0.5)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        handle.flush()
+        _held[key] = (handle, 1)
+    try:
+        yield
+    finally:
+        handle, depth = _held[key]
+        if depth > 1:
+            _held[key] = (handle, depth - 1)
+        else:
+            del _held[key]
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+
+
+def _holder(layout: Layout) -> str:
+    try:
+        return layout.lock.read_text(encoding="utf-8").strip() or "holder unknown"
+    except OSError:
+        return "holder unknown"

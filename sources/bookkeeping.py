@@ -1,0 +1,158 @@
+"""The warehouse's own tables — every ``meta.*`` and ``dq.*`` table and view, defined here once
+and created by ``ensure`` (``sources.load.connect`` calls it; so does anything that opens a
+warehouse file to write).
+
+meta.files          one row per delivery seen: loaded, rejected or duplicate, and why
+meta.withdrawals    deliveries taken back (`plantrack withdraw`)
+meta.quarantine     rows that did not load, cell by cell, with the reason
+meta.quarantine_reasons  the roll-up people read: one row per file and kind of problem
+meta.build_state    what the working file was built from (dbt project fingerprint), and the run
+                    that published it
+meta.runs           one row per run: its summary and exit code
+dq.check_results    every expectation of every Great Expectations evaluation
+dq.latest_results   each suite's newest evaluation (the current verdicts)
+dq.suite_verdicts   the verdict of each evaluation: passed / warning / failed, and its findings
+dq.current_verdicts the newest of those per suite
+
+The verdict rule (an ``error`` expectation failed → failed; only ``warning`` ones → warning) is
+``dq.suite_verdicts``; everything that reports a verdict selects from it."""
+
+from __future__ import annotations
+
+import duckdb
+
+META = """
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE SEQUENCE IF NOT EXISTS meta.file_id_seq START 1;
+CREATE TABLE IF NOT EXISTS meta.files (
+    file_id          BIGINT PRIMARY KEY,   -- delivery order: a higher id is a later delivery
+    extract          VARCHAR NOT NULL,
+    path             VARCHAR NOT NULL,     -- relative to the landing folder
+    sha256           VARCHAR NOT NULL,
+    size_bytes       BIGINT NOT NULL,
+    received_at      TIMESTAMP NOT NULL,   -- when the file landed (its modification time)
+    processed_at     TIMESTAMP NOT NULL,
+    run_id           VARCHAR,
+    status           VARCHAR NOT NULL CHECK (status IN ('loaded', 'rejected', 'duplicate')),
+    encoding         VARCHAR,
+    header_row       INTEGER,
+    rows_read        BIGINT,               -- data rows below the header (title, blank, footnote rows excluded)
+    rows_loaded      BIGINT,
+    rows_quarantined BIGINT,
+    error            VARCHAR,              -- why a file was rejected
+    duplicate_of     BIGINT,               -- same bytes as this earlier file
+    notes            VARCHAR,              -- columns ignored, title and footnote rows skipped
+    seconds          DOUBLE,
+    columns_delivered VARCHAR[]            -- the contract columns the file carried; the others
+                                           -- were not delivered (NULL in raw, and erase nothing)
+);
+-- warehouses built before columns_delivered existed: their files carried every column they held
+ALTER TABLE meta.files ADD COLUMN IF NOT EXISTS columns_delivered VARCHAR[];
+-- deliveries an office or the plan office took back (`plantrack withdraw`): their values no
+-- longer count, the earlier deliveries count again; the rows stay in raw as history
+CREATE TABLE IF NOT EXISTS meta.withdrawals (
+    file_id      BIGINT PRIMARY KEY,
+    withdrawn_at TIMESTAMP NOT NULL,
+    reason       VARCHAR NOT NULL,
+    withdrawn_by VARCHAR
+);
+CREATE TABLE IF NOT EXISTS meta.quarantine (
+    file_id     BIGINT NOT NULL,
+    extract     VARCHAR NOT NULL,
+    row_number  BIGINT NOT NULL,           -- row in the file (1 = first line / first sheet row)
+    column_name VARCHAR,                   -- contract column, '(key)' or '(row)'
+    header      VARCHAR,                   -- the header cell as delivered
+    value       VARCHAR,                   -- the cell as delivered
+    reason      VARCHAR NOT NULL,
+    cells       JSON                       -- the whole delivered row, so nothing is lost
+);
+-- one line per kind of problem and file: a reason without the rows of a duplicate key and
+-- without the sheet and cell a workbook's reason ends with; rows counted once however many of
+-- their cells were wrong in that way
+CREATE OR REPLACE VIEW meta.quarantine_reasons AS
+SELECT file_id, extract,
+       regexp_replace(regexp_replace(reason, ': rows .*', ''),
+                      ' \\(sheet ''[^'']*''(, (cell|row) [^)]*)?\\)$', '') AS reason,
+       count(DISTINCT row_number) AS rows
+FROM meta.quarantine
+GROUP BY ALL;
+CREATE TABLE IF NOT EXISTS meta.build_state (
+    name        VARCHAR PRIMARY KEY,  -- 'dbt_project': what the models were built from;
+                                      -- 'publication': the run that published the file
+    fingerprint VARCHAR NOT NULL,     -- hash of the project files and the as-of date, or a run id
+    built_at    TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta.runs (
+    run_id VARCHAR, finished_at TIMESTAMP, trigger VARCHAR, exit_code INTEGER,
+    files_loaded INTEGER, files_rejected INTEGER, rows_loaded BIGINT, rows_quarantined BIGINT,
+    checks_failed VARCHAR[], checks_warned VARCHAR[], failed_steps VARCHAR[],
+    marts_rebuilt BOOLEAN, rejected JSON, summary VARCHAR
+);
+"""
+
+DQ = """
+CREATE SCHEMA IF NOT EXISTS dq;
+CREATE TABLE IF NOT EXISTS dq.check_results (
+    run_id         VARCHAR,
+    checked_at     TIMESTAMP,
+    asset          VARCHAR,      -- the asset the suite guards, e.g. raw/env_boilers
+    suite          VARCHAR,
+    expectation    VARCHAR,      -- GX expectation type
+    column_name    VARCHAR,
+    severity       VARCHAR,      -- error (blocking) or warning
+    success        BOOLEAN,
+    observed_value VARCHAR,
+    unexpected     VARCHAR,      -- a few unexpected values, JSON
+    message        VARCHAR,      -- the exception, when a metric raised one
+    extracts       VARCHAR[],    -- the extracts whose figures the suite judges
+    rows_checked   BIGINT,
+    judged_files   BIGINT[]      -- the deliveries a suite of new deliveries judged (else NULL)
+);
+ALTER TABLE dq.check_results ADD COLUMN IF NOT EXISTS judged_files BIGINT[];
+-- the current verdict: every expectation of each suite's newest evaluation (a suite records all
+-- its expectations at once; one that had nothing new to check keeps its previous verdict)
+CREATE OR REPLACE VIEW dq.latest_results AS
+SELECT * FROM dq.check_results
+QUALIFY checked_at = max(checked_at) OVER (PARTITION BY suite);
+-- the verdict of each evaluation of a suite: failed when an error expectation failed (it
+-- blocks what is downstream), warning when only warnings did, else passed
+CREATE OR REPLACE VIEW dq.suite_verdicts AS
+SELECT run_id, suite, checked_at,
+       CASE WHEN bool_or(NOT success AND severity = 'error') THEN 'failed'
+            WHEN bool_or(NOT success) THEN 'warning' ELSE 'passed' END AS verdict,
+       -- every failed expectation, for people
+       string_agg(CASE WHEN NOT success THEN severity || ': ' || expectation
+                       || coalesce('(' || column_name || ')', '') || coalesce(' e.g. ' || left(unexpected, 160), '')
+                       || coalesce(' — ' || message, '') END, '; ') AS findings,
+       -- the failed error expectations only: what blocks
+       string_agg(CASE WHEN NOT success AND severity = 'error' THEN expectation
+                       || coalesce('(' || column_name || ')', '') || coalesce(' e.g. ' || left(unexpected, 120), '')
+                  END, '; ') AS blocking_findings
+FROM dq.check_results
+GROUP BY run_id, suite, checked_at;
+CREATE OR REPLACE VIEW dq.current_verdicts AS
+SELECT * FROM dq.suite_verdicts
+QUALIFY checked_at = max(checked_at) OVER (PARTITION BY suite);
+"""
+
+
+def ensure(con: duckdb.DuckDBPyConnection) -> None:
+    """Create whatever of the bookkeeping schema a warehouse file lacks (idempotent; views are
+    redefined, so a file built by older code gets today's)."""
+    con.execute(META)
+    con.execute(DQ)
+
+
+def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether a file (one that may predate ``ensure``, or be read-only) has a table or view."""
+    return bool(con.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                            [schema, table]).fetchall())
+
+
+def failing_now(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """[(suite, findings)] of the suites whose newest verdict is failed. A raw suite judges each
+    night's new deliveries, so a bad delivery keeps blocking the marts on later nights until a
+    corrected delivery passes (or it is withdrawn)."""
+    return con.execute("SELECT suite, blocking_findings FROM dq.current_verdicts WHERE verdict = 'failed' "
+                       "ORDER BY suite").fetchall()
