@@ -20,11 +20,9 @@ import sys
 import time
 from pathlib import Path
 
+from .core.exits import EXIT_BUSY, EXIT_FAILED, EXIT_OK, EXIT_REJECTED
 from .core.layout import PROJECT_ROOT, Layout
 from .core.lock import DEFAULT_WAIT_SECONDS, BuildBusy, build_lock
-
-# the exit codes of core.runs (not imported from there: it loads Great Expectations)
-EXIT_OK, EXIT_REJECTED, EXIT_CHECKS, EXIT_FAILED, EXIT_BUSY = 0, 1, 2, 3, 4
 
 
 def _dagster_home() -> None:

@@ -118,7 +118,7 @@ QUALIFY checked_at = max(checked_at) OVER (PARTITION BY suite);
 -- the verdict of each evaluation of a suite: failed when an error expectation failed (it
 -- blocks what is downstream), warning when only warnings did, else passed
 CREATE OR REPLACE VIEW dq.suite_verdicts AS
-SELECT run_id, suite, checked_at,
+SELECT run_id, suite, checked_at, any_value(extracts) AS extracts,
        CASE WHEN bool_or(NOT success AND severity = 'error') THEN 'failed'
             WHEN bool_or(NOT success) THEN 'warning' ELSE 'passed' END AS verdict,
        -- every failed expectation, for people

@@ -1,14 +1,7 @@
 """What a run did, for people and schedulers: files loaded and rejected (with reasons), rows
 quarantined, checks, steps that failed — read back from meta.files / meta.quarantine_reasons /
 dq.suite_verdicts, so the summary says what the warehouse holds, not what the code believes it
-did — and the exit code.
-
-Exit codes of a run (for schedulers):
-  0  every file loaded and every blocking check passed
-  1  some files were rejected (everything else was loaded)
-  2  a blocking data-quality check failed
-  3  the run itself failed (a step crashed, the disk is full); what could be loaded was loaded
-  4  the run did not start: another build held the warehouse longer than the wait (retry later)"""
+did — and the exit code (core.exits)."""
 
 from __future__ import annotations
 
@@ -27,10 +20,9 @@ from sources.contract import contracts
 from sources.landing import scan
 from sources.load import absent_deliveries
 
+from .exits import EXIT_CHECKS, EXIT_FAILED, EXIT_OK, EXIT_REJECTED
 from .layout import Layout
 from .publish import publish_findings
-
-EXIT_OK, EXIT_REJECTED, EXIT_CHECKS, EXIT_FAILED, EXIT_BUSY = 0, 1, 2, 3, 4
 
 
 @dataclass
