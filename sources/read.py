@@ -41,7 +41,7 @@ from . import units, xlsx
 from .contract import Column, Contract, UnknownUnit, column_scale, header_unit, normalize_header
 from .reference import period_types, region_aliases, target_ids
 
-HEADER_SEARCH_ROWS = 10  # title rows above the header: FORMATS.md allows 1–3
+HEADER_SEARCH_ROWS = 10  # title rows above the header: the offices' spec allows 1–3 (docs/FORMATS.md)
 FOOTNOTE = re.compile(r"^\s*(注|说明|资料来源|数据来源|note|source)", re.IGNORECASE)
 # "nan" is how pandas and numpy write a missing float (and DuckDB would read it as NaN)
 MISSING_MARKERS = ("", "-", "--", "—", "——", "…", "……", "...", "/", "－", "nan")

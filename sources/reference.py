@@ -12,7 +12,7 @@ from pathlib import Path
 
 SEEDS = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
 
-# The province row is delivered under any of these names (FORMATS.md).
+# The province row is delivered under any of these names (docs/FORMATS.md).
 PROVINCE_ALIASES = ("全省", "辽宁省", "辽宁", "合计", "210000")
 _SUFFIXES = ("满族自治县", "蒙古族自治县", "自治县", "市", "县", "省")
 
