@@ -21,6 +21,8 @@ from pathlib import Path
 
 import yaml
 
+from .reference import period_types
+
 CONTRACTS_DIR = Path(__file__).parent / "contracts"
 
 OFFICES = {
@@ -33,9 +35,10 @@ OFFICES = {
 TYPES = {"text", "number", "integer", "region", "year", "period", "date", "timestamp",
          "enum", "boolean", "code", "target"}
 
-# What a period column may hold (``periods:``): a quarter runs from January to its end
-# (2014Q3, 2014年1-9月, 前三季度); a single quarter is its three months alone (2014年第三季度).
-PERIOD_TYPES = {"year", "quarter", "single_quarter", "month", "date"}
+# What a period column may hold (``periods:``): the types of the seed period_types — a quarter
+# runs from January to its end (2014Q3, 2014年1-9月, 前三季度); a single quarter is its three
+# months alone (2014年第三季度).
+PERIOD_TYPES = {t["period_type"] for t in period_types()}
 
 # DuckDB column type of the typed value, per contract type.
 SQL_TYPES = {"text": "VARCHAR", "number": "DOUBLE", "integer": "BIGINT", "region": "VARCHAR",

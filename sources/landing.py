@@ -142,7 +142,7 @@ def scan(landing: Path, extracts) -> tuple[list[Entry], list[str]]:
                     near = difflib.get_close_matches(top, sorted(extracts), n=1)
                     problem = (f"folder '{top}' is not a known extract"
                                + (f" (did you mean {near[0]}?)" if near else
-                                  " (the folders are named after the extracts of FORMATS.md)"))
+                                  " (the folders are named after the extracts of docs/FORMATS.md)"))
             elif is_hidden:
                 problem = "a hidden file (its name or a folder's starts with '.'): not a delivery"
             else:

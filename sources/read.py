@@ -39,9 +39,9 @@ import pyarrow as pa
 
 from . import units, xlsx
 from .contract import Column, Contract, UnknownUnit, column_scale, header_unit, normalize_header
-from .reference import region_aliases, target_ids
+from .reference import period_types, region_aliases, target_ids
 
-HEADER_SEARCH_ROWS = 10  # title rows above the header: FORMATS.md allows 1–3
+HEADER_SEARCH_ROWS = 10  # title rows above the header: the offices' spec allows 1–3 (docs/FORMATS.md)
 FOOTNOTE = re.compile(r"^\s*(注|说明|资料来源|数据来源|note|source)", re.IGNORECASE)
 # "nan" is how pandas and numpy write a missing float (and DuckDB would read it as NaN)
 MISSING_MARKERS = ("", "-", "--", "—", "——", "…", "……", "...", "/", "－", "nan")
@@ -791,6 +791,9 @@ _GB32100_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 
 def define_macros(con: duckdb.DuckDBPyConnection) -> None:
     """The SQL vocabulary of typing: one definition each of missing, number, period, date…"""
     regions = "MAP {" + ", ".join(f"{_lit(k)}: {_lit(v)}" for k, v in region_aliases().items()) + "}"
+    type_of = " ".join(f"WHEN regexp_full_match(p, {_lit(t['pattern'])}) THEN {_lit(t['period_type'])}"
+                       for t in period_types())
+    said_as = " ".join(f"WHEN {_lit(t['period_type'])} THEN {_lit(t['said_as'])}" for t in period_types())
     con.execute(f"""
     -- translate() rebuilds its map on every call: only pay for it where full-width text is
     CREATE OR REPLACE TEMP MACRO pt_norm(s) AS trim(CASE WHEN regexp_matches(s, '[\uff01-\uff5e\u3000]')
@@ -839,7 +842,7 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
                                   '%Y年%m月%d日%H时']));
     -- Periods, canonical: 2014 (year) · 2014Q3 (January to the end of Q3, cumulative) ·
     -- 2014-Q3 (the third quarter alone, July–September) · 2014-07 (month) · 2014-07-31 (a date,
-    -- for milestone reports) · 2014-H2 (July–December: no extract takes it, so it is always said).
+    -- for milestone reports) · 2014-H2 (July–December: no extract takes it today, so it is always said).
     -- pt_period_key folds the notations first: any dash or 至/到 between two months becomes '-',
     -- Chinese numerals digits. In Chinese statistics 三季度 / 第三季度 alone is the single third
     -- quarter; 前三季度, 1-9月 and 2014Q3 run from January.
@@ -888,14 +891,9 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
         CAST((31 - list_sum(list_transform(range(17), lambda i: (strpos({_lit(_GB32100)}, substr(s, i + 1, 1)) - 1)
                                                           * {_GB32100_WEIGHTS}[i + 1])) % 31) % 31 + 1 AS BIGINT), 1);
     CREATE OR REPLACE TEMP MACRO pt_period(s) AS pt_period_of(pt_period_parts(pt_period_key(s)), s);
-    CREATE OR REPLACE TEMP MACRO pt_period_type(p) AS CASE
-        WHEN p IS NULL THEN NULL WHEN length(p) = 4 THEN 'year'
-        WHEN p LIKE '%-Q%' THEN 'single_quarter' WHEN p LIKE '%-H%' THEN 'half_year'
-        WHEN p LIKE '%Q%' THEN 'quarter' WHEN length(p) = 7 THEN 'month' ELSE 'date' END;
-    CREATE OR REPLACE TEMP MACRO pt_period_label(t) AS CASE t
-        WHEN 'single_quarter' THEN 'a single quarter (its three months alone, not cumulative from January)'
-        WHEN 'half_year' THEN 'a half-year (July–December alone)'
-        ELSE 'a ' || t END;
+    -- the type of a canonical period, and how a quarantine reason names it: the seed period_types
+    CREATE OR REPLACE TEMP MACRO pt_period_type(p) AS CASE {type_of} END;
+    CREATE OR REPLACE TEMP MACRO pt_period_label(t) AS coalesce(CASE t {said_as} END, 'an unknown period form');
     """)
 
 

@@ -1,4 +1,4 @@
-"""Reference data the loader validates against: regions and the plan's targets.
+"""Reference data the loader validates against: regions, the plan's targets, period types.
 
 The one copy of each lives in dbt_project/seeds (dbt seeds them into the warehouse); the loader
 reads the same files so that a region or target the seeds do not know is quarantined.
@@ -12,7 +12,7 @@ from pathlib import Path
 
 SEEDS = Path(__file__).resolve().parent.parent / "dbt_project" / "seeds"
 
-# The province row is delivered under any of these names (FORMATS.md).
+# The province row is delivered under any of these names (docs/FORMATS.md).
 PROVINCE_ALIASES = ("全省", "辽宁省", "辽宁", "合计", "210000")
 _SUFFIXES = ("满族自治县", "蒙古族自治县", "自治县", "市", "县", "省")
 
@@ -59,6 +59,15 @@ def region_aliases() -> dict[str, str]:
             raise ValueError(f"region_aliases.csv: {a['alias']} already means {aliases[a['alias']]}")
         aliases[a["alias"]] = a["code"]
     return aliases
+
+
+@cache
+def period_types() -> list[dict[str, str]]:
+    """The seed period_types.csv: each type of canonical period (year, quarter, single_quarter,
+    half_year, month, date) with the pattern a period of that type matches in full. The loader
+    types and checks periods with it; dbt's period_type macro reads the same seed."""
+    with open(SEEDS / "period_types.csv", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
 
 
 @cache

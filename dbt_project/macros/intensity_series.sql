@@ -1,5 +1,5 @@
 {# An intensity-like indicator (numerator / denominator, e.g. energy / GDP at comparable
-   prices) as a series whose ratio of two values is the cut between them (METHODS.md).
+   prices) as a series whose ratio of two values is the cut between them (docs/METHODS.md).
 
    Input columns: region_code, indicator, year, quarter (0 = the year; 1–3 = January to that
    quarter, cumulative), period, period_type, period_end, numerator, denominator, _delivered_at.
@@ -31,12 +31,14 @@ yearly as (
 ),
 
 quarterly as (
-    select q.*, y.ratio * (1 - q.cut_yoy) as estimated_level,
-        greatest(q._delivered_at, y._delivered_at) as delivered_at
-    from with_cut as q
-    join yearly as y
-        on y.region_code = q.region_code and y.indicator = q.indicator and y.year = q.year - 1
-    where q.quarter > 0 and q.cut_yoy is not null  -- no same period a year before: no estimate
+    -- a quarter's level: the previous year's level, cut by the quarter's year-on-year cut
+    select with_cut.*, yearly.ratio * (1 - with_cut.cut_yoy) as estimated_level,
+        greatest(with_cut._delivered_at, yearly._delivered_at) as delivered_at
+    from with_cut
+    join yearly
+        on yearly.region_code = with_cut.region_code and yearly.indicator = with_cut.indicator
+        and yearly.year = with_cut.year - 1
+    where with_cut.quarter > 0 and with_cut.cut_yoy is not null  -- no same period a year before: no estimate
 )
 
 select region_code, indicator, period, period_type, period_end, year, quarter,

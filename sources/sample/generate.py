@@ -1,8 +1,8 @@
 """``plantrack sample``: a complete, deterministic set of synthetic deliveries.
 
-Every extract of FORMATS.md, 2010–2015, for the province, its 14 cities and (where the grain
+Every extract of docs/FORMATS.md, 2010–2015, for the province, its 14 cities and (where the grain
 allows) its 44 counties, with magnitudes close to Liaoning's published statistics. Each file
-exercises some of the format variants FORMATS.md lists, and a few planted bad rows show the
+exercises some of the format variants docs/FORMATS.md lists, and a few planted bad rows show the
 quarantine at work (``PLANTED_BAD_ROWS`` names them, for the tests). ``faults=True`` adds what
 a bad night brings: one rejected file of each kind, a duplicate delivery and a revision.
 

@@ -8,7 +8,7 @@
 4. an operator cleans a file out of the landing folder.
 
 Expected figures are worked out here from the figures before the revision, with the formulas
-of METHODS.md: intensity = energy / comparable-price GDP, cut = 1 − EI(2015) / EI(base)."""
+of docs/METHODS.md: intensity = energy / comparable-price GDP, cut = 1 − EI(2015) / EI(base)."""
 
 import os
 import shutil

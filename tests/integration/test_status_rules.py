@@ -1,4 +1,4 @@
-"""The status rules of plan/METHODS.md on the sample build, each figure recomputed here from
+"""The status rules of docs/METHODS.md on the sample build, each figure recomputed here from
 `raw` (newest delivery of each key), independently of the dbt models: no "achieved" on a figure
 that can still change, 左右 at the plan's precision, sums that know a part is missing, one price
 base, progress judged at the data's own date, per-year targets in per-year units, levels without

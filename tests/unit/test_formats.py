@@ -1,4 +1,4 @@
-"""Each delivery variant of FORMATS.md loads to the same typed rows."""
+"""Each delivery variant of docs/FORMATS.md loads to the same typed rows."""
 
 import datetime as dt
 import io

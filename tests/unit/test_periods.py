@@ -57,3 +57,19 @@ def test_a_contract_with_an_unknown_period_type_is_refused(tmp_path):
                     "  - {name: period, headers: [统计期], type: period, periods: [season]}\n", encoding="utf-8")
     with pytest.raises(ValueError, match="unknown period type"):
         load_contract(contract_path)
+
+
+@pytest.mark.parametrize("period, kind", [
+    ("2014", "year"), ("2014Q3", "quarter"), ("2014-Q3", "single_quarter"), ("2014-H2", "half_year"),
+    ("2014-07", "month"), ("2014-07-31", "date"), ("2014-13", None), ("2014Q5", None), ("14", None),
+])
+def test_a_canonical_period_has_exactly_one_type_of_the_seed(con, period, kind):
+    """The seed period_types is the one definition of a period's type (the loader's
+    pt_period_type and dbt's period_type macro both read it): each canonical period matches one
+    pattern of the seed in full, and a string that is no canonical period matches none."""
+    from sources.reference import period_types
+
+    matching = [t["period_type"] for t in period_types()
+                if con.execute("SELECT regexp_full_match(?, ?)", [period, t["pattern"]]).fetchall()[0][0]]
+    assert matching == ([kind] if kind else [])
+    assert con.execute("SELECT pt_period_type(?)", [period]).fetchall() == [(kind,)]

@@ -1,4 +1,4 @@
-"""Every value form of FORMATS.md → its canonical typed value (the pt_* SQL macros)."""
+"""Every value form of docs/FORMATS.md → its canonical typed value (the pt_* SQL macros)."""
 
 import pytest
 

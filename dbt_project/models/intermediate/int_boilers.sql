@@ -1,4 +1,4 @@
--- Coal-fired boilers (METHODS.md), province-wide:
+-- Coal-fired boilers (docs/METHODS.md), province-wide:
 --   small_boilers_removed: boilers on the Blue Sky task list (蓝天工程任务 = 是) removed or
 --     connected to the grid, counted in the month of their retirement date (a flow);
 --   large_boiler_desulfurization: at each quarter-end from the plan's start, the share (%) of
@@ -6,6 +6,10 @@
 --     unit. The register describes today's equipment, so earlier dates are not reconstructed.
 with boilers as (
     select * from {{ ref('stg_env_boilers') }}
+),
+
+quarter_ends as (
+    select * from {{ ref('int_quarter_ends') }}
 )
 
 select '210000' as region_code, 'small_boilers_removed' as indicator,
@@ -17,9 +21,9 @@ group by all
 
 union all
 
-select '210000', 'large_boiler_desulfurization', strftime(q.as_of, '%Y-%m-%d'), 'date', q.as_of,
-    100.0 * count(*) filter (where b.has_desulfurization) / count(*), max(b._delivered_at)
-from {{ ref('int_quarter_ends') }} as q
-join boilers as b on b.rated_capacity >= 20 and (b.retired_on is null or b.retired_on > q.as_of)
-where q.as_of >= date '2014-01-01'
+select '210000', 'large_boiler_desulfurization', strftime(quarter_ends.as_of, '%Y-%m-%d'), 'date', quarter_ends.as_of,
+    100.0 * count(*) filter (where boilers.has_desulfurization) / count(*), max(boilers._delivered_at)
+from quarter_ends
+join boilers on boilers.rated_capacity >= 20 and (boilers.retired_on is null or boilers.retired_on > quarter_ends.as_of)
+where quarter_ends.as_of >= date '2014-01-01'
 group by all

@@ -3,9 +3,18 @@
 -- total row (which the reconciliation checks compare instead), and says how many of the 14
 -- cities it expected and how many it has (a city without a quarter's figures is a missing
 -- part: the rate of 13 cities is not the province's).
-with cities as (
-    select d.* from {{ ref('stg_env_disclosure') }} as d
-    join {{ ref('regions') }} as r on r.code = d.region_code and r.level = 'city'
+with disclosure as (
+    select * from {{ ref('stg_env_disclosure') }}
+),
+
+regions as (
+    select * from {{ ref('regions') }}
+),
+
+cities as (
+    select disclosure.*
+    from disclosure
+    join regions on regions.code = disclosure.region_code and regions.level = 'city'
 ),
 
 by_region as (
@@ -16,7 +25,7 @@ by_region as (
     union all
     select '210000', period, period_end, sum(self_due), sum(self_published), sum(supervisory_due),
         sum(supervisory_published), max(_delivered_at),
-        (select count(*) from {{ ref('regions') }} where level = 'city'),
+        (select count(*) from regions where level = 'city'),
         count(self_due + self_published), count(supervisory_due + supervisory_published)
     from cities group by all
 )

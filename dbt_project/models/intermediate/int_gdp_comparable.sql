@@ -1,5 +1,5 @@
 -- GDP and industrial value added at comparable prices, chained from the bureau's indices
--- (METHODS.md), all on one price base: the prices of var price_base_year (2013), so that
+-- (docs/METHODS.md), all on one price base: the prices of var price_base_year (2013), so that
 -- G(2013) = GDP at current prices of 2013, G(t) = G(t−1) × index(t) / 100 forward and
 -- G(t−1) = G(t) / (index(t) / 100) backward. Yearly rows chain year to year; quarterly-cumulative
 -- rows (January to Q1, Q2, Q3) chain with the same period of the previous year, from the same
@@ -11,11 +11,16 @@
 -- price_year says, because its year-on-year ratios — all it is used for: a quarterly level is
 -- never shown, the within-year estimate is the 2013-price yearly level × (1 − r) — do not depend
 -- on the base. Dropping it would drop a cut the data support.
-with source as (
+with city_indicators as (
+    select * from {{ ref('stg_stats_city_indicators') }}
+),
+
+series_rows as (
+    -- one series per region and quarter (0 = the year; 1–3 = January to that quarter)
     select region_code, period, period_type, period_end, year,
         case when period_type = 'quarter' then cast(right(period, 1) as integer) else 0 end as quarter,
         gdp_current, gdp_index, industrial_va, industrial_va_index, _delivered_at
-    from {{ ref('stg_stats_city_indicators') }}
+    from city_indicators
     where period_type in ('year', 'quarter')
 ),
 
@@ -24,7 +29,7 @@ links as (
     select *,
         coalesce(year - lag(year) over series = 1, false) and gdp_index is not null as gdp_linked,
         coalesce(year - lag(year) over series = 1, false) and industrial_va_index is not null as industrial_linked
-    from source
+    from series_rows
     window series as (partition by region_code, quarter order by year)
 ),
 
@@ -35,6 +40,11 @@ segments as (
         sum(case when industrial_linked then 0 else 1 end) over upto as industrial_segment
     from links
     window upto as (partition by region_code, quarter order by year rows between unbounded preceding and current row)
+),
+
+with_first_year as (
+    select *, min(year) over (partition by region_code, quarter) as min_year
+    from segments
 ),
 
 chained as (
@@ -50,7 +60,7 @@ chained as (
         product(case when industrial_linked then industrial_va_index / 100 else 1 end) over from_first as industrial_chain_from_first,
         product(case when gdp_linked then gdp_index / 100 else 1 end) over gdp_run as gdp_chain,
         product(case when industrial_linked then industrial_va_index / 100 else 1 end) over industrial_run as industrial_chain
-    from (select *, min(year) over (partition by region_code, quarter) as min_year from segments)
+    from with_first_year
     window series as (partition by region_code, quarter),
            from_first as (partition by region_code, quarter order by year rows between unbounded preceding and current row),
            gdp_run as (partition by region_code, quarter, gdp_segment order by year
@@ -60,6 +70,7 @@ chained as (
 ),
 
 price_base as (
+    -- the price-base year's row of each run: current prices there are the comparable prices
     select region_code, quarter, gdp_segment, industrial_segment, gdp_current, gdp_chain,
         industrial_va, industrial_chain
     from chained
@@ -67,20 +78,25 @@ price_base as (
 )
 
 select
-    c.region_code, c.period, c.period_type, c.period_end, c.year, c.quarter,
-    case when c.has_base_year then {{ var('price_base_year') }} else c.first_year end as price_year,
-    c.gdp_current,
-    c.gdp_index,
-    round(case when c.has_base_year then g.gdp_current * c.gdp_chain / g.gdp_chain
-               when c.gdp_unbroken then c.first_gdp * c.gdp_chain_from_first end, 6) as gdp_comparable,
-    c.industrial_va,
-    c.industrial_va_index,
-    round(case when c.has_base_year then i.industrial_va * c.industrial_chain / i.industrial_chain
-               when c.industrial_unbroken then c.first_industrial_va * c.industrial_chain_from_first end, 6)
+    chained.region_code, chained.period, chained.period_type, chained.period_end, chained.year, chained.quarter,
+    case when chained.has_base_year then {{ var('price_base_year') }} else chained.first_year end as price_year,
+    chained.gdp_current,
+    chained.gdp_index,
+    -- on the base year's prices: its current-price figure × the chain from it (forward or back);
+    -- a series without a base-year figure: its first figure × the chain from it
+    round(case when chained.has_base_year then gdp_base.gdp_current * chained.gdp_chain / gdp_base.gdp_chain
+               when chained.gdp_unbroken then chained.first_gdp * chained.gdp_chain_from_first end, 6) as gdp_comparable,
+    chained.industrial_va,
+    chained.industrial_va_index,
+    round(case when chained.has_base_year
+                   then industrial_base.industrial_va * chained.industrial_chain / industrial_base.industrial_chain
+               when chained.industrial_unbroken then chained.first_industrial_va * chained.industrial_chain_from_first end, 6)
         as industrial_va_comparable,
-    c._delivered_at
-from chained as c
-left join price_base as g
-    on g.region_code = c.region_code and g.quarter = c.quarter and g.gdp_segment = c.gdp_segment
-left join price_base as i
-    on i.region_code = c.region_code and i.quarter = c.quarter and i.industrial_segment = c.industrial_segment
+    chained._delivered_at
+from chained
+left join price_base as gdp_base
+    on gdp_base.region_code = chained.region_code and gdp_base.quarter = chained.quarter
+    and gdp_base.gdp_segment = chained.gdp_segment
+left join price_base as industrial_base
+    on industrial_base.region_code = chained.region_code and industrial_base.quarter = chained.quarter
+    and industrial_base.industrial_segment = chained.industrial_segment

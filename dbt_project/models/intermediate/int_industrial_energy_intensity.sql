@@ -1,11 +1,20 @@
 -- Industrial energy intensity: energy use of industry above designated size / its value added
 -- at comparable prices (chained from the industrial value-added index).
-with inputs as (
-    select g.region_code, 'industrial_energy_intensity' as indicator, g.year, g.quarter, g.period,
-        g.period_type, g.period_end, s.industrial_energy as numerator,
-        g.industrial_va_comparable as denominator, g._delivered_at
-    from {{ ref('int_gdp_comparable') }} as g
-    join {{ ref('stg_stats_city_indicators') }} as s using (region_code, period)
+with gdp_comparable as (
+    select * from {{ ref('int_gdp_comparable') }}
+),
+
+city_indicators as (
+    select * from {{ ref('stg_stats_city_indicators') }}
+),
+
+inputs as (
+    select gdp_comparable.region_code, 'industrial_energy_intensity' as indicator, gdp_comparable.year,
+        gdp_comparable.quarter, gdp_comparable.period, gdp_comparable.period_type, gdp_comparable.period_end,
+        city_indicators.industrial_energy as numerator,
+        gdp_comparable.industrial_va_comparable as denominator, gdp_comparable._delivered_at
+    from gdp_comparable
+    join city_indicators using (region_code, period)
 )
 
 {{ intensity_series('inputs') }}

@@ -19,10 +19,11 @@ years as (
 ),
 
 expected as (
-    select e.region_code, y.year, count(*) as parts_expected
-    from enterprises as e cross join years as y group by all
+    -- every enterprise ever registered, every year: per region, and for the province
+    select enterprises.region_code, years.year, count(*) as parts_expected
+    from enterprises cross join years group by all
     union all
-    select '210000', y.year, count(*) from enterprises as e cross join years as y group by all
+    select '210000', years.year, count(*) from enterprises cross join years group by all
 ),
 
 savings as (
@@ -38,7 +39,7 @@ sums as (
     from savings group by all
 )
 
-select s.region_code, s.year, s.energy_saved, s.enterprises, s.delivered_at,
-    x.parts_expected, s.enterprises as parts_present
-from sums as s
-left join expected as x using (region_code, year)
+select sums.region_code, sums.year, sums.energy_saved, sums.enterprises, sums.delivered_at,
+    expected.parts_expected, sums.enterprises as parts_present
+from sums
+left join expected using (region_code, year)

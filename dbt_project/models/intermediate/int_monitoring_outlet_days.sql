@@ -27,11 +27,12 @@ touched_days as (
 hours as (
     -- every delivery of the touched days; the newest per outlet, hour and factor wins (the flag
     -- is in every file of the feed: the contract requires it)
-    select h.outlet_id, h.measured_at, h.factor, h.flag, h._file_id
-    from {{ source('raw', 'env_monitoring_hourly') }} as h
-    join touched_days as t on t.outlet_id = h.outlet_id and t.day = cast(h.measured_at as date)
-    where h._file_id not in (select file_id from withdrawn)
-    qualify row_number() over (partition by h.outlet_id, h.measured_at, h.factor order by h._file_id desc, h._row desc) = 1
+    select hourly.outlet_id, hourly.measured_at, hourly.factor, hourly.flag, hourly._file_id
+    from {{ source('raw', 'env_monitoring_hourly') }} as hourly
+    join touched_days on touched_days.outlet_id = hourly.outlet_id and touched_days.day = cast(hourly.measured_at as date)
+    where hourly._file_id not in (select file_id from withdrawn)
+    qualify row_number() over (partition by hourly.outlet_id, hourly.measured_at, hourly.factor
+                               order by hourly._file_id desc, hourly._row desc) = 1
 ),
 
 outlet_hours as (

@@ -1,4 +1,4 @@
--- Automatic-monitoring transmission rate (METHODS.md) per region and quarter: valid hours /
+-- Automatic-monitoring transmission rate (docs/METHODS.md) per region and quarter: valid hours /
 -- expected hours. An outlet-hour is expected while the outlet is enabled and the plant not
 -- stopped (F); valid when a factor arrived with flag N or T; an hour with no record at all is
 -- expected and not valid. The province is the sum over all outlets.
@@ -7,24 +7,29 @@ with outlets as (
     from {{ ref('stg_env_monitoring_outlets') }}
 ),
 
+monitored_days as (
+    select * from {{ ref('int_monitoring_outlet_days') }}
+),
+
 data_span as (
-    select min(day) as first_day, max(day) as last_day from {{ ref('int_monitoring_outlet_days') }}
+    select min(day) as first_day, max(day) as last_day from monitored_days
 ),
 
 outlet_days as (
     -- every day each outlet was enabled, within the span the feed covers
-    select o.outlet_id, o.region_code, cast(d.day as date) as day
-    from outlets as o, data_span as s,
-        range(cast(s.first_day as timestamp), cast(s.last_day as timestamp) + interval 1 day, interval 1 day) as d(day)
-    where d.day >= o.enabled_on and (o.disabled_on is null or d.day < o.disabled_on)
+    select outlets.outlet_id, outlets.region_code, cast(calendar.day as date) as day
+    from outlets, data_span,
+        range(cast(data_span.first_day as timestamp), cast(data_span.last_day as timestamp) + interval 1 day,
+              interval 1 day) as calendar(day)
+    where calendar.day >= outlets.enabled_on and (outlets.disabled_on is null or calendar.day < outlets.disabled_on)
 ),
 
 daily as (
-    select od.region_code, od.day,
-        24 - coalesce(m.stopped_hours, 0) as expected_hours,
-        coalesce(m.valid_hours, 0) as valid_hours
-    from outlet_days as od
-    left join {{ ref('int_monitoring_outlet_days') }} as m using (outlet_id, day)
+    select outlet_days.region_code, outlet_days.day,
+        24 - coalesce(monitored_days.stopped_hours, 0) as expected_hours,
+        coalesce(monitored_days.valid_hours, 0) as valid_hours
+    from outlet_days
+    left join monitored_days using (outlet_id, day)
 ),
 
 by_quarter as (

@@ -1,4 +1,4 @@
--- What each target has achieved for each region at each as-of date (plan/METHODS.md,
+-- What each target has achieved for each region at each as-of date (docs/METHODS.md,
 -- "Progress toward a target"), from the indicator series the target_indicators seed names.
 -- Only figures of periods ending by the as-of date — and by the deadline — count.
 --
@@ -42,118 +42,136 @@ with targets as (
     select * from {{ ref('int_targets') }}
 ),
 
+quarter_ends as (
+    select * from {{ ref('int_quarter_ends') }}
+),
+
+indicator_values as (
+    select * from {{ ref('int_indicator_values') }}
+),
+
 grid as (
-    select t.*, q.as_of, least(q.as_of, t.deadline) as cutoff,
-        year(least(q.as_of, t.deadline)) as measure_year
-    from targets as t
-    join {{ ref('int_quarter_ends') }} as q on q.as_of >= t.start_date
+    -- every target × region at every as-of date since its start; figures count up to the cutoff
+    select targets.*, quarter_ends.as_of, least(quarter_ends.as_of, targets.deadline) as cutoff,
+        year(least(quarter_ends.as_of, targets.deadline)) as measure_year
+    from targets
+    join quarter_ends on quarter_ends.as_of >= targets.start_date
 ),
 
 series as (
-    select t.target_id, v.*
-    from targets as t
-    join {{ ref('int_indicator_values') }} as v
-        on v.indicator = t.indicator and v.region_code = t.region_code
+    -- the figures of the indicator each target reads, for its region
+    select targets.target_id, indicator_values.*
+    from targets
+    join indicator_values
+        on indicator_values.indicator = targets.indicator and indicator_values.region_code = targets.region_code
 ),
 
 in_window as (
     -- the figures a target may use at an as-of date
-    select g.target_id, g.region_code, g.as_of, s.period, s.period_type, s.period_end, s.value,
-        s.is_estimate, s.delivered_at, s.parts_expected, s.parts_present
-    from grid as g
-    join series as s on s.target_id = g.target_id and s.region_code = g.region_code
-        and s.period_end <= g.cutoff
+    select grid.target_id, grid.region_code, grid.as_of, series.period, series.period_type, series.period_end,
+        series.value, series.is_estimate, series.delivered_at, series.parts_expected, series.parts_present
+    from grid
+    join series on series.target_id = grid.target_id and series.region_code = grid.region_code
+        and series.period_end <= grid.cutoff
 ),
 
 base_levels as (
-    select s.target_id, s.region_code, s.value as base_level
-    from series as s join targets as t using (target_id, region_code)
-    where s.period_type = 'year' and year(s.period_end) = t.base_year
+    select series.target_id, series.region_code, series.value as base_level
+    from series join targets using (target_id, region_code)
+    where series.period_type = 'year' and year(series.period_end) = targets.base_year
 ),
 
 cut as (
-    select w.target_id, w.region_code, w.as_of,
-        arg_max(w.value, w.period_end) as latest_level,
-        max(w.period_end) as latest_end,
-        arg_max(w.is_estimate, w.period_end) as is_estimate,
-        arg_max_null(w.parts_expected, w.period_end) as parts_expected,
-        arg_max_null(w.parts_present, w.period_end) as parts_present
-    from in_window as w join targets as t using (target_id, region_code)
-    where t.measure = 'cut' and year(w.period_end) > t.base_year
+    select in_window.target_id, in_window.region_code, in_window.as_of,
+        arg_max(in_window.value, in_window.period_end) as latest_level,
+        max(in_window.period_end) as latest_end,
+        arg_max(in_window.is_estimate, in_window.period_end) as is_estimate,
+        arg_max_null(in_window.parts_expected, in_window.period_end) as parts_expected,
+        arg_max_null(in_window.parts_present, in_window.period_end) as parts_present
+    from in_window join targets using (target_id, region_code)
+    where targets.measure = 'cut' and year(in_window.period_end) > targets.base_year
     group by all
 ),
 
 growth as (
-    select w.target_id, w.region_code, w.as_of,
-        arg_max(w.value, w.period_end) as latest_value, max(year(w.period_end)) as latest_year
-    from in_window as w join targets as t using (target_id, region_code)
-    where t.measure = 'growth' and w.period_type = 'year' and year(w.period_end) > t.base_year
+    select in_window.target_id, in_window.region_code, in_window.as_of,
+        arg_max(in_window.value, in_window.period_end) as latest_value,
+        max(year(in_window.period_end)) as latest_year
+    from in_window join targets using (target_id, region_code)
+    where targets.measure = 'growth' and in_window.period_type = 'year'
+      and year(in_window.period_end) > targets.base_year
     group by all
 ),
 
 level_latest as (
-    select w.target_id, w.region_code, w.as_of, arg_max(w.value, w.period_end) as latest_value,
-        max(w.period_end) as latest_end,
-        arg_min(w.value, w.period_end) as first_value,
-        min(w.period_end) as first_end,
-        arg_max_null(w.parts_expected, w.period_end) as parts_expected,
-        arg_max_null(w.parts_present, w.period_end) as parts_present
-    from in_window as w join targets as t using (target_id, region_code)
-    where t.measure in ('level', 'reported_cut') and w.period_end >= t.start_date
+    select in_window.target_id, in_window.region_code, in_window.as_of,
+        arg_max(in_window.value, in_window.period_end) as latest_value,
+        max(in_window.period_end) as latest_end,
+        arg_min(in_window.value, in_window.period_end) as first_value,
+        min(in_window.period_end) as first_end,
+        arg_max_null(in_window.parts_expected, in_window.period_end) as parts_expected,
+        arg_max_null(in_window.parts_present, in_window.period_end) as parts_present
+    from in_window join targets using (target_id, region_code)
+    where targets.measure in ('level', 'reported_cut') and in_window.period_end >= targets.start_date
     group by all
 ),
 
 level_before as (
-    select s.target_id, s.region_code, arg_max(s.value, s.period_end) as value_before_start
-    from series as s join targets as t using (target_id, region_code)
-    where t.measure = 'level' and s.period_end < t.start_date
+    select series.target_id, series.region_code,
+        arg_max(series.value, series.period_end) as value_before_start
+    from series join targets using (target_id, region_code)
+    where targets.measure = 'level' and series.period_end < targets.start_date
     group by all
 ),
 
 flow_windows as (
     -- where a flow is summed from, and the newest period any region delivered by the cutoff:
     -- periods up to it are due from every region; later ones simply have not come yet
-    select g.target_id, g.region_code, g.as_of,
-        case when g.kind = 'annual_quantity' then greatest(g.start_date, make_date(g.measure_year, 1, 1))
-             else g.start_date end as window_start,
-        max(v.period_end) as horizon,
-        any_value(v.period_type) as period_type
-    from grid as g
-    join {{ ref('int_indicator_values') }} as v on v.indicator = g.indicator and v.period_end <= g.cutoff
-    where g.measure = 'flow' and not g.from_register
+    select grid.target_id, grid.region_code, grid.as_of,
+        case when grid.kind = 'annual_quantity' then greatest(grid.start_date, make_date(grid.measure_year, 1, 1))
+             else grid.start_date end as window_start,
+        max(indicator_values.period_end) as horizon,
+        any_value(indicator_values.period_type) as period_type
+    from grid
+    join indicator_values
+        on indicator_values.indicator = grid.indicator and indicator_values.period_end <= grid.cutoff
+    where grid.measure = 'flow' and not grid.from_register
     group by all
 ),
 
 flow as (
-    select w.target_id, w.region_code, w.as_of, sum(w.value) as total, max(w.period_end) as latest_end,
+    select in_window.target_id, in_window.region_code, in_window.as_of,
+        sum(in_window.value) as total,
+        max(in_window.period_end) as latest_end,
         count(*) as periods_present,
-        sum(coalesce(w.parts_present, 1)) as parts_present,
-        sum(coalesce(w.parts_expected, 1)) as parts_expected_delivered,
-        max(coalesce(w.parts_expected, 1)) as parts_per_period
-    from in_window as w join grid as g using (target_id, region_code, as_of)
-    where g.measure = 'flow' and w.period_end >= g.start_date
-      and (g.kind <> 'annual_quantity' or year(w.period_end) = g.measure_year)
+        sum(coalesce(in_window.parts_present, 1)) as parts_present,
+        sum(coalesce(in_window.parts_expected, 1)) as parts_expected_delivered,
+        max(coalesce(in_window.parts_expected, 1)) as parts_per_period
+    from in_window join grid using (target_id, region_code, as_of)
+    where grid.measure = 'flow' and in_window.period_end >= grid.start_date
+      and (grid.kind <> 'annual_quantity' or year(in_window.period_end) = grid.measure_year)
     group by all
 ),
 
 flow_parts as (
     -- a period missing altogether counts as many missing parts as a delivered one expects
-    select f.target_id, f.region_code, f.as_of,
-        f.parts_expected_delivered + f.parts_per_period * greatest(0, case fw.period_type
-            when 'month' then date_diff('month', fw.window_start, cast(fw.horizon + interval 1 day as date))
-            when 'quarter' then date_diff('quarter', fw.window_start, cast(fw.horizon + interval 1 day as date))
-            when 'year' then date_diff('year', fw.window_start, cast(fw.horizon + interval 1 day as date))
-            else f.periods_present end - f.periods_present) as parts_expected,
-        f.parts_present
-    from flow as f
-    join flow_windows as fw using (target_id, region_code, as_of)
+    select flow.target_id, flow.region_code, flow.as_of,
+        flow.parts_expected_delivered + flow.parts_per_period * greatest(0, case flow_windows.period_type
+            when 'month' then date_diff('month', flow_windows.window_start, cast(flow_windows.horizon + interval 1 day as date))
+            when 'quarter' then date_diff('quarter', flow_windows.window_start, cast(flow_windows.horizon + interval 1 day as date))
+            when 'year' then date_diff('year', flow_windows.window_start, cast(flow_windows.horizon + interval 1 day as date))
+            else flow.periods_present end - flow.periods_present) as parts_expected,
+        flow.parts_present
+    from flow
+    join flow_windows using (target_id, region_code, as_of)
 ),
 
 milestone as (
-    select w.target_id, w.region_code, w.as_of, max(case when w.value >= 1 then 1 else 0 end) as done,
-        max(w.period_end) as latest_end
-    from in_window as w join targets as t using (target_id, region_code)
-    where t.measure = 'milestone'
+    select in_window.target_id, in_window.region_code, in_window.as_of,
+        max(case when in_window.value >= 1 then 1 else 0 end) as done,
+        max(in_window.period_end) as latest_end
+    from in_window join targets using (target_id, region_code)
+    where targets.measure = 'milestone'
     group by all
 ),
 
@@ -168,58 +186,63 @@ last_delivery as (
 ),
 
 measured as (
-    select g.*,
-        case g.measure
-            when 'cut' then case when b.base_level > 0 and c.latest_level is not null
-                                 then 100 * (1 - c.latest_level / b.base_level) end
-            when 'reported_cut' then l.latest_value
-            when 'level' then l.latest_value
-            when 'flow' then case when g.from_register and sd.target_id is not null then coalesce(f.total, 0)
-                                  else f.total end
-            when 'growth' then case when b.base_level > 0 and gr.latest_value is not null
-                                    then 100 * (power(gr.latest_value / b.base_level, 1.0 / (gr.latest_year - g.base_year)) - 1) end
-            when 'milestone' then m.done
+    -- each target's figures by its measure (the table at the top)
+    select grid.*,
+        case grid.measure
+            when 'cut' then case when base_levels.base_level > 0 and cut.latest_level is not null
+                                 then 100 * (1 - cut.latest_level / base_levels.base_level) end
+            when 'reported_cut' then level_latest.latest_value
+            when 'level' then level_latest.latest_value
+            when 'flow' then case when grid.from_register and series_delivered.target_id is not null
+                                  then coalesce(flow.total, 0)
+                                  else flow.total end
+            when 'growth' then case when base_levels.base_level > 0 and growth.latest_value is not null
+                                    then 100 * (power(growth.latest_value / base_levels.base_level,
+                                                      1.0 / (growth.latest_year - grid.base_year)) - 1) end
+            when 'milestone' then milestone.done
         end as cumulative_or_actual,
-        case when g.measure = 'level' then coalesce(lb.value_before_start, l.first_value)
-             when g.measure in ('cut', 'reported_cut', 'flow', 'growth', 'milestone') then 0 end as base_value,
-        g.measure = 'level' and lb.value_before_start is null and l.first_value is not null as base_is_first_figure,
-        case when g.measure = 'cut' then year(c.latest_end) - g.base_year end as years_since_base,
-        coalesce(c.is_estimate, false) as is_estimate,
-        d.last_delivery_at,
-        case g.measure
-            when 'cut' then c.latest_end
-            when 'reported_cut' then l.latest_end
-            when 'level' then l.latest_end
-            when 'flow' then case when g.from_register then case when sd.target_id is not null then g.cutoff end
-                                  else f.latest_end end
-            when 'growth' then make_date(gr.latest_year, 12, 31)
-            when 'milestone' then m.latest_end
+        case when grid.measure = 'level' then coalesce(level_before.value_before_start, level_latest.first_value)
+             when grid.measure in ('cut', 'reported_cut', 'flow', 'growth', 'milestone') then 0 end as base_value,
+        grid.measure = 'level' and level_before.value_before_start is null and level_latest.first_value is not null
+            as base_is_first_figure,
+        case when grid.measure = 'cut' then year(cut.latest_end) - grid.base_year end as years_since_base,
+        coalesce(cut.is_estimate, false) as is_estimate,
+        last_delivery.last_delivery_at,
+        case grid.measure
+            when 'cut' then cut.latest_end
+            when 'reported_cut' then level_latest.latest_end
+            when 'level' then level_latest.latest_end
+            when 'flow' then case when grid.from_register
+                                  then case when series_delivered.target_id is not null then grid.cutoff end
+                                  else flow.latest_end end
+            when 'growth' then make_date(growth.latest_year, 12, 31)
+            when 'milestone' then milestone.latest_end
         end as data_period_end,
-        case when g.measure = 'level' and lb.value_before_start is null and l.first_value is not null
-                 then cast(l.first_end + interval 1 day as date)
-             when g.kind = 'annual_quantity' then greatest(g.start_date, make_date(g.measure_year, 1, 1))
-             else g.start_date end as progress_from,
-        case when g.kind = 'annual_quantity' then least(g.deadline, make_date(g.measure_year, 12, 31))
-             else g.deadline end as window_end,
-        case g.measure when 'cut' then c.parts_expected
-                       when 'level' then l.parts_expected
-                       when 'reported_cut' then l.parts_expected
-                       when 'flow' then fp.parts_expected end as parts_expected,
-        case g.measure when 'cut' then c.parts_present
-                       when 'level' then l.parts_present
-                       when 'reported_cut' then l.parts_present
-                       when 'flow' then fp.parts_present end as parts_present
-    from grid as g
-    left join base_levels as b using (target_id, region_code)
-    left join cut as c using (target_id, region_code, as_of)
-    left join growth as gr using (target_id, region_code, as_of)
-    left join level_latest as l using (target_id, region_code, as_of)
-    left join level_before as lb using (target_id, region_code)
-    left join flow as f using (target_id, region_code, as_of)
-    left join flow_parts as fp using (target_id, region_code, as_of)
-    left join milestone as m using (target_id, region_code, as_of)
-    left join last_delivery as d using (target_id, region_code, as_of)
-    left join series_delivered as sd using (target_id, region_code)
+        case when grid.measure = 'level' and level_before.value_before_start is null and level_latest.first_value is not null
+                 then cast(level_latest.first_end + interval 1 day as date)
+             when grid.kind = 'annual_quantity' then greatest(grid.start_date, make_date(grid.measure_year, 1, 1))
+             else grid.start_date end as progress_from,
+        case when grid.kind = 'annual_quantity' then least(grid.deadline, make_date(grid.measure_year, 12, 31))
+             else grid.deadline end as window_end,
+        case grid.measure when 'cut' then cut.parts_expected
+                          when 'level' then level_latest.parts_expected
+                          when 'reported_cut' then level_latest.parts_expected
+                          when 'flow' then flow_parts.parts_expected end as parts_expected,
+        case grid.measure when 'cut' then cut.parts_present
+                          when 'level' then level_latest.parts_present
+                          when 'reported_cut' then level_latest.parts_present
+                          when 'flow' then flow_parts.parts_present end as parts_present
+    from grid
+    left join base_levels using (target_id, region_code)
+    left join cut using (target_id, region_code, as_of)
+    left join growth using (target_id, region_code, as_of)
+    left join level_latest using (target_id, region_code, as_of)
+    left join level_before using (target_id, region_code)
+    left join flow using (target_id, region_code, as_of)
+    left join flow_parts using (target_id, region_code, as_of)
+    left join milestone using (target_id, region_code, as_of)
+    left join last_delivery using (target_id, region_code, as_of)
+    left join series_delivered using (target_id, region_code)
 ),
 
 per_year as (

@@ -1,4 +1,4 @@
--- Vehicles (METHODS.md):
+-- Vehicles (docs/METHODS.md):
 --   vehicles_retired: yellow-label and old vehicles retired, per city and month (a flow); the
 --     province is the sum of its cities;
 --   pre2005_yellow_label_retired: at each quarter-end, commercial yellow-label vehicles
@@ -9,17 +9,34 @@
 -- expects every month from the stock date to the newest month delivered (for the province:
 -- of every city). A quarantined row is a missing part, never a zero, and a sum short of a part
 -- is flagged, not passed off as complete.
-with monthly as (
+with vehicle_retirements as (
+    select * from {{ ref('stg_transport_vehicle_retirements') }}
+),
+
+yellow_label_stock as (
+    select * from {{ ref('stg_transport_yellow_label_stock') }}
+),
+
+regions as (
+    select * from {{ ref('regions') }}
+),
+
+quarter_ends as (
+    select * from {{ ref('int_quarter_ends') }}
+),
+
+monthly as (
     select region_code, period, period_end, yellow_label_retired, old_retired,
         pre2005_commercial_retired, _delivered_at
-    from {{ ref('stg_transport_vehicle_retirements') }}
+    from vehicle_retirements
 ),
 
 cities as (
-    select count(*) as n from {{ ref('regions') }} where level = 'city'
+    select count(*) as city_count from regions where level = 'city'
 ),
 
 last_month as (
+    -- the newest month any city delivered
     select max(period_end) as period_end from monthly
 ),
 
@@ -29,30 +46,31 @@ retired as (
         cast(null as integer) as parts_expected, cast(null as integer) as parts_present
     from monthly
     union all
+    -- the province: the sum of the cities that delivered, out of all of them
     select '210000', period, period_end, sum(yellow_label_retired + old_retired), max(_delivered_at),
-        (select n from cities), count(yellow_label_retired + old_retired)
+        (select city_count from cities), count(yellow_label_retired + old_retired)
     from monthly group by all
 ),
 
 stock as (
-    select region_code, stock_date, stock, _delivered_at from {{ ref('stg_transport_yellow_label_stock') }}
+    select region_code, stock_date, stock, _delivered_at from yellow_label_stock
 ),
 
 pre2005_by_city as (
-    select s.region_code, q.as_of, s.stock,
-        sum(m.pre2005_commercial_retired) as retired_since,
-        greatest(max(m._delivered_at), max(s._delivered_at)) as delivered_at,
+    select stock.region_code, quarter_ends.as_of, stock.stock,
+        sum(monthly.pre2005_commercial_retired) as retired_since,
+        greatest(max(monthly._delivered_at), max(stock._delivered_at)) as delivered_at,
         -- month-ends after the stock date, up to the as-of date or the newest month delivered
-        date_diff('month', s.stock_date, least(q.as_of, any_value(lm.period_end)))
-            + case when last_day(s.stock_date) > s.stock_date then 1 else 0 end as months_expected,
-        count(m.pre2005_commercial_retired) as months_present
-    from stock as s
-    cross join {{ ref('int_quarter_ends') }} as q
-    cross join last_month as lm
-    join monthly as m on m.region_code = s.region_code
-        and m.period_end > s.stock_date and m.period_end <= q.as_of
-    where q.as_of > s.stock_date
-    group by s.region_code, q.as_of, s.stock, s.stock_date
+        date_diff('month', stock.stock_date, least(quarter_ends.as_of, any_value(last_month.period_end)))
+            + case when last_day(stock.stock_date) > stock.stock_date then 1 else 0 end as months_expected,
+        count(monthly.pre2005_commercial_retired) as months_present
+    from stock
+    cross join quarter_ends
+    cross join last_month
+    join monthly on monthly.region_code = stock.region_code
+        and monthly.period_end > stock.stock_date and monthly.period_end <= quarter_ends.as_of
+    where quarter_ends.as_of > stock.stock_date
+    group by stock.region_code, quarter_ends.as_of, stock.stock, stock.stock_date
 ),
 
 pre2005 as (
@@ -74,8 +92,8 @@ pre2005 as (
 )
 
 select region_code, 'vehicles_retired' as indicator, period, 'month' as period_type, period_end,
-    vehicles as value, delivered_at, parts_expected, parts_present
-from retired as r(region_code, period, period_end, vehicles, delivered_at, parts_expected, parts_present)
+    vehicles as value, _delivered_at as delivered_at, parts_expected, parts_present
+from retired
 where vehicles is not null
 union all
 select region_code, 'pre2005_yellow_label_retired', strftime(as_of, '%Y-%m-%d'), 'date', as_of,

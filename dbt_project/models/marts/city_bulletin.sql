@@ -11,13 +11,21 @@ with regions as (
     where level in ('province', 'city')
 ),
 
+indicator_values as (
+    select * from {{ ref('int_indicator_values') }}
+),
+
+target_progress as (
+    select * from {{ ref('target_progress') }}
+),
+
 yearly_figures as (
     select region_code, period, period_type, period_end,
         max(value) filter (where indicator = 'energy_intensity_cut_yoy') as energy_intensity_cut,
         max(value) filter (where indicator = 'energy_consumption_growth') as energy_consumption_growth,
         max(value) filter (where indicator = 'electricity_intensity_cut_yoy') as electricity_intensity_cut,
         max(delivered_at) as last_delivery_at
-    from {{ ref('int_indicator_values') }}
+    from indicator_values
     where indicator in ('energy_intensity_cut_yoy', 'energy_consumption_growth', 'electricity_intensity_cut_yoy')
     group by all
 ),
@@ -27,22 +35,23 @@ progress as (
     select region_code, as_of as period_end, actual_value as cumulative_energy_intensity_cut,
         target_value as allocated_cut, target_value_illustrative as allocation_illustrative,
         status, warning_level
-    from {{ ref('target_progress') }}
+    from target_progress
     where target_id in ('energy_intensity_cut', 'city_energy_intensity_cut')
 )
 
 select
-    r.region_code, r.region_name_zh, r.region_name_en, r.region_level,
-    f.period, f.period_type, f.period_end,
-    round(f.energy_intensity_cut, 2) as energy_intensity_cut,
-    round(f.energy_consumption_growth, 2) as energy_consumption_growth,
-    round(f.electricity_intensity_cut, 2) as electricity_intensity_cut,
-    round(p.cumulative_energy_intensity_cut, 2) as cumulative_energy_intensity_cut,
-    p.allocated_cut,
-    p.allocation_illustrative,  -- NULL where no allocation applies: not "official" by default
-    p.status,
-    p.warning_level,
-    f.last_delivery_at
-from yearly_figures as f
-join regions as r using (region_code)
-left join progress as p using (region_code, period_end)
+    regions.region_code, regions.region_name_zh, regions.region_name_en, regions.region_level,
+    yearly_figures.period, yearly_figures.period_type, yearly_figures.period_end,
+    round(yearly_figures.energy_intensity_cut, 2) as energy_intensity_cut,
+    round(yearly_figures.energy_consumption_growth, 2) as energy_consumption_growth,
+    round(yearly_figures.electricity_intensity_cut, 2) as electricity_intensity_cut,
+    round(progress.cumulative_energy_intensity_cut, 2) as cumulative_energy_intensity_cut,
+    progress.allocated_cut,
+    progress.allocation_illustrative,  -- NULL where no allocation applies: not "official" by default
+    progress.status,
+    progress.warning_level,
+    yearly_figures.last_delivery_at
+from yearly_figures
+join regions using (region_code)
+-- a period's progress is the target's at the as-of date that is the period's end
+left join progress using (region_code, period_end)

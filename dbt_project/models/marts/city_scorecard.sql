@@ -3,11 +3,19 @@
 -- and its sewer-network coverage — with status and warning level. The plan holds each city's
 -- government to account for these (clauses 二十五–二十六). worst_warning_level is the most
 -- serious of the three.
-with progress as (
+with target_progress as (
     select * from {{ ref('target_progress') }}
+),
+
+regions as (
+    select * from {{ ref('regions') }}
+),
+
+progress as (
+    select * from target_progress
     where target_id in ('city_energy_intensity_cut', 'vehicles_retired_2014',
                         'sewer_coverage_shenyang_dalian', 'sewer_coverage_other_cities')
-      and region_code in (select code from {{ ref('regions') }} where level = 'city')
+      and region_code in (select code from regions where level = 'city')
 ),
 
 pivoted as (

@@ -6,16 +6,31 @@
 --   per-year targets (annual_reduction, annual_growth): the gap in the average annual rate.
 -- Past the deadline (missed), the whole gap is shown and remaining_years is 0. An incomplete
 -- figure shows no recovery: what it lacks is data, not progress.
-with latest as (
+with target_progress as (
     select * from {{ ref('target_progress') }}
-    where as_of = (select max(as_of) from {{ ref('target_progress') }})
+),
+
+targets as (
+    select * from {{ ref('targets') }}
+),
+
+latest as (
+    select * from target_progress
+    where as_of = (select max(as_of) from target_progress)
       and warning_level in ('yellow', 'red')
 ),
 
+with_deadline as (
+    select latest.*, targets.deadline as deadline_date
+    from latest
+    join targets using (target_id)
+),
+
 gaps as (
+    -- the months from the as-of date to the deadline, in years (0 once the deadline has passed)
     select *,
         greatest(date_diff('month', cast(as_of + interval 1 day as date), cast(deadline_date + interval 1 day as date)), 0) / 12.0 as remaining_years
-    from (select l.*, t.deadline as deadline_date from latest as l join {{ ref('targets') }} as t using (target_id))
+    from with_deadline
 )
 
 select

@@ -1,5 +1,5 @@
 -- One row per target × region × as-of date: how far along it is, whether that is on schedule,
--- and the warning level (plan/METHODS.md). Every target appears for every region it applies to;
+-- and the warning level (docs/METHODS.md). Every target appears for every region it applies to;
 -- one without data has status no_data — never silently absent. data_quality says what the
 -- Great Expectations suites found in the extracts behind the figure.
 with measurements as (
@@ -11,35 +11,52 @@ dq_latest as (
     select * from {{ source('dq', 'latest_results') }}
 ),
 
+target_indicators as (
+    select * from {{ ref('target_indicators') }}
+),
+
+warning_thresholds as (
+    select * from {{ ref('warning_thresholds') }}
+),
+
+targets as (
+    select * from {{ ref('targets') }}
+),
+
+regions as (
+    select * from {{ ref('regions') }}
+),
+
 target_extracts as (
     select target_id, unnest(string_split(source_extracts, ' ')) as extract
-    from {{ ref('target_indicators') }}
+    from target_indicators
 ),
 
 target_data_quality as (
     -- failed: a critical expectation on the target's inputs failed; warnings: only warnings
-    select te.target_id,
-        case when bool_or(not d.success and d.severity = 'error') then 'failed'
-             when bool_or(not d.success) then 'warnings'
-             when count(d.suite) > 0 then 'passed'
+    select target_extracts.target_id,
+        case when bool_or(not dq_latest.success and dq_latest.severity = 'error') then 'failed'
+             when bool_or(not dq_latest.success) then 'warnings'
+             when count(dq_latest.suite) > 0 then 'passed'
              else 'unchecked' end as data_quality
-    from target_extracts as te
-    left join dq_latest as d on list_contains(d.extracts, te.extract)
+    from target_extracts
+    left join dq_latest on list_contains(dq_latest.extracts, target_extracts.extract)
     group by all
 ),
 
 thresholds as (
+    -- the share of the due progress a target needs to be on track, or behind
     select
         max(min_completion_vs_time) filter (where status = 'on_track') as on_track,
         max(min_completion_vs_time) filter (where status = 'behind') as behind
-    from {{ ref('warning_thresholds') }}
+    from warning_thresholds
 ),
 
 timed as (
-    select m.* exclude (progress_from, window_end),
+    select measurements.* exclude (progress_from, window_end),
         -- progress is judged at the date of the latest figure, not the as-of date: a series
         -- delivered once a year does not fall behind in the quarters when nothing new can come
-        -- (METHODS.md). Without a figure, the as-of date (no_data anyway).
+        -- (docs/METHODS.md). Without a figure, the as-of date (no_data anyway).
         coalesce(data_period_end, least(as_of, coalesce(window_end, deadline))) as judged_at,
         coalesce(progress_from, start_date) as progress_from,
         coalesce(window_end, deadline) as window_end,
@@ -63,11 +80,11 @@ timed as (
             when comparator = '>' then round(actual_value, about_precision) > target_value
             else false
         end as about_met
-    from measurements as m
+    from measurements
 ),
 
 elapsed as (
-    select t.*,
+    select *,
         -- the share of the target's time that has passed at the figure's date: from the start
         -- (annual_quantity: of the measured year; a level without a value before the start: from
         -- its first figure) to the deadline
@@ -76,11 +93,18 @@ elapsed as (
             as time_elapsed_ratio,
         -- a figure is final when it covers the whole target period and is not a within-year estimate
         judged_at >= window_end and not coalesce(is_estimate, false) as is_final
-    from timed as t
+    from timed
+),
+
+paced as (
+    -- the share of the target due by now: the time elapsed, except for a per-year rate
+    -- ("年均下降2.8%"), which every year must meet in full — time does not scale a rate
+    select *, case when kind = 'annual_reduction' then 1 else time_elapsed_ratio end as pace
+    from elapsed
 ),
 
 with_status as (
-    select e.*,
+    select paced.*,
         case when is_cap or required is null or required <= 0 then null
              else round(achieved / required, 6) end as completion_ratio,
         case
@@ -94,21 +118,17 @@ with_status as (
             when is_cap then case when as_of >= deadline then 'missed' else 'off_track' end
             when as_of >= deadline then 'missed'
             when achieved < 0 then 'off_track'  -- moving the wrong way
-            when round(achieved / nullif(required, 0), 6) >= round(th.on_track * pace, 6) then 'on_track'
-            when round(achieved / nullif(required, 0), 6) >= round(th.behind * pace, 6) then 'behind'
+            when round(achieved / nullif(required, 0), 6) >= round(thresholds.on_track * pace, 6) then 'on_track'
+            when round(achieved / nullif(required, 0), 6) >= round(thresholds.behind * pace, 6) then 'behind'
             else 'off_track'
         end as status
-    from (
-        -- the share of the target due by now: the time elapsed, except for a per-year rate
-        -- ("年均下降2.8%"), which every year must meet in full — time does not scale a rate
-        select *, case when kind = 'annual_reduction' then 1 else time_elapsed_ratio end as pace
-        from elapsed
-    ) as e cross join thresholds as th
+    from paced
+    cross join thresholds
 ),
 
 noted as (
     -- the note says, in both languages, what the status alone does not
-    select w.*,
+    select *,
         nullif(concat_ws('; ',
             case when status = 'on_track' and met then '暂已达标 met so far' end,
             case when status = 'on_track' and not met and about_met then '暂约达标 about met so far' end,
@@ -126,42 +146,42 @@ noted as (
                             strftime(cast(progress_from - interval 1 day as date), '%Y-%m-%d'),
                             strftime(cast(progress_from - interval 1 day as date), '%Y-%m-%d')) end
         ), '') as note
-    from with_status as w
+    from with_status
 )
 
 select
-    s.target_id,
-    tg.clause,
-    s.region_code,
-    r.name_zh as region_name_zh,
-    r.name_en as region_name_en,
-    s.as_of,
-    s.kind,
-    s.comparator,
-    s.base_value,
-    s.actual_value,
-    s.target_value,
-    s.unit,
-    s.achieved,
-    s.required,
-    s.completion_ratio,
-    round(s.time_elapsed_ratio, 6) as time_elapsed_ratio,
-    s.status,
-    w.warning_level,
-    w.grade_zh as warning_grade_zh,
-    s.note,
-    s.is_estimate,
-    s.data_period_end,
-    s.parts_expected,
-    s.parts_present,
-    not s.is_incomplete as is_complete,
-    s.target_value_source,
-    s.target_value_illustrative,
-    s.last_delivery_at,
-    coalesce(q.data_quality, 'unchecked') as data_quality,
-    tg.text_zh as target_text_zh
-from noted as s
-join {{ ref('regions') }} as r on r.code = s.region_code
-join {{ ref('targets') }} as tg using (target_id)
-left join {{ ref('warning_thresholds') }} as w using (status)
-left join target_data_quality as q using (target_id)
+    noted.target_id,
+    targets.clause,
+    noted.region_code,
+    regions.name_zh as region_name_zh,
+    regions.name_en as region_name_en,
+    noted.as_of,
+    noted.kind,
+    noted.comparator,
+    noted.base_value,
+    noted.actual_value,
+    noted.target_value,
+    noted.unit,
+    noted.achieved,
+    noted.required,
+    noted.completion_ratio,
+    round(noted.time_elapsed_ratio, 6) as time_elapsed_ratio,
+    noted.status,
+    warning_thresholds.warning_level,
+    warning_thresholds.grade_zh as warning_grade_zh,
+    noted.note,
+    noted.is_estimate,
+    noted.data_period_end,
+    noted.parts_expected,
+    noted.parts_present,
+    not noted.is_incomplete as is_complete,
+    noted.target_value_source,
+    noted.target_value_illustrative,
+    noted.last_delivery_at,
+    coalesce(target_data_quality.data_quality, 'unchecked') as data_quality,
+    targets.text_zh as target_text_zh
+from noted
+join regions on regions.code = noted.region_code
+join targets using (target_id)
+left join warning_thresholds using (status)
+left join target_data_quality using (target_id)

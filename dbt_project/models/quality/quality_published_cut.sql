@@ -1,5 +1,5 @@
 -- The bureau's published yearly energy-intensity cut against the one recomputed from energy
--- use and the GDP index (METHODS.md: they must agree within 0.1 percentage point).
+-- use and the GDP index (docs/METHODS.md: they must agree within 0.1 percentage point).
 select s.region_code, s.period, s.published_energy_intensity_cut as published_cut,
     100 * e.cut_yoy as recomputed_cut,
     s.published_energy_intensity_cut - 100 * e.cut_yoy as difference_pp,

@@ -23,8 +23,7 @@ from plotly.subplots import make_subplots
 from ..status import latest_as_of
 from .dictionary import data_dictionary
 
-PROVINCE = "210000"
-# the plan's 工作目标, in its order
+# the plan's 工作目标 (marts.bulletin_headline holds them), in its order: cards, table, charts
 HEADLINE = ("energy_intensity_cut", "cod_cut", "so2_cut", "nh3n_cut", "nox_cut", "co2_intensity_cut")
 HEADLINE_NAMES = {
     "energy_intensity_cut": ("单位地区生产总值能耗降低", "Energy intensity cut"),
@@ -64,40 +63,21 @@ def gather(warehouse: Path, as_of: str | None = None) -> dict:
         # reaches a quarter-end yet. The bulletin then says so instead of failing the run.
         date = latest_as_of(con, as_of)
         is_latest = date == latest_as_of(con)
-        headline = _rows(con, """
-            SELECT target_id, actual_value, target_value, unit, completion_ratio, time_elapsed_ratio,
-                status, warning_level, warning_grade_zh, is_estimate, data_quality, target_text_zh, note,
-                data_period_end
-            FROM marts.target_progress WHERE region_code = ? AND as_of = ? AND list_contains(?, target_id)""",
-            [PROVINCE, date, list(HEADLINE)])
+        # the marts made for the bulletin (models/marts/bulletin_*.sql) decide what it shows
+        headline = _rows(con, "SELECT * FROM marts.bulletin_headline WHERE as_of = ?", [date])
         headline.sort(key=lambda r: HEADLINE.index(r["target_id"]))
         trend = _rows(con, """
-            SELECT target_id, as_of, actual_value, target_value, is_estimate FROM marts.target_progress
-            WHERE region_code = ? AND as_of <= ? AND as_of >= DATE '2014-01-01' AND list_contains(?, target_id)
-            ORDER BY as_of""", [PROVINCE, date, list(HEADLINE)])
-        # the bureau's latest period on or before the as-of date (other extracts may be newer);
-        # where a January-to-Q4 figure and the year share an end, the year's
-        period = con.execute("""
-            SELECT period FROM marts.city_bulletin WHERE period_end <= ?
-            ORDER BY period_end DESC, period_type = 'year' DESC, period LIMIT 1""", [date]).fetchall()
-        city_period = period[0][0] if period else None
+            SELECT target_id, as_of, actual_value, target_value, is_estimate FROM marts.bulletin_headline
+            WHERE as_of <= ? ORDER BY as_of""", [date])
         cities = _rows(con, """
-            SELECT r.code AS region_code, r.name_zh, r.name_en, r.level, b.period, b.energy_intensity_cut,
-                b.energy_consumption_growth, b.electricity_intensity_cut, b.cumulative_energy_intensity_cut,
-                b.allocated_cut, b.allocation_illustrative, b.status, b.warning_level
-            FROM reference.regions AS r
-            LEFT JOIN marts.city_bulletin AS b ON b.region_code = r.code AND b.period = ?
-            WHERE r.level IN ('province', 'city') ORDER BY r.level <> 'province', r.code""", [city_period])
+            SELECT region_code, region_name_zh AS name_zh, region_name_en AS name_en, region_level AS level,
+                period, energy_intensity_cut, energy_consumption_growth, electricity_intensity_cut,
+                cumulative_energy_intensity_cut, allocated_cut, allocation_illustrative, status, warning_level
+            FROM marts.bulletin_cities WHERE as_of = ? ORDER BY level <> 'province', region_code""", [date])
+        city_period = cities[0]["period"] if cities else None
         warnings = _rows(con, """
-            SELECT p.target_id, p.clause, p.region_code, p.region_name_zh, p.region_name_en, p.status,
-                p.warning_level, p.warning_grade_zh, p.unit, p.actual_value, p.target_value, p.achieved, p.required,
-                p.completion_ratio, p.time_elapsed_ratio, w.recovery_needed, w.recovery_note,
-                p.target_text_zh, r.level AS region_level, p.note
-            FROM marts.target_progress AS p
-            JOIN reference.regions AS r ON r.code = p.region_code
-            LEFT JOIN marts.early_warning AS w USING (target_id, region_code, as_of)
-            WHERE p.as_of = ? AND p.warning_level IN ('red', 'yellow')
-            ORDER BY p.warning_level = 'yellow', p.clause, p.target_id, p.region_code""", [date])
+            SELECT * FROM marts.bulletin_warnings WHERE as_of = ?
+            ORDER BY warning_level = 'yellow', clause, target_id, region_code""", [date])
         checks = _rows(con, """
             SELECT suite, severity, expectation, column_name, unexpected, checked_at
             FROM dq.latest_results WHERE NOT success ORDER BY severity, suite""")

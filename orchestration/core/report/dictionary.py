@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # the marts published for BI tools, in the order people read them
-MARTS = ("target_progress", "city_scorecard", "city_bulletin", "early_warning", "indicator_values")
+# (bulletin_*: what the progress bulletin shows, published so the figures can be traced)
+MARTS = ("target_progress", "city_scorecard", "city_bulletin", "early_warning", "indicator_values",
+         "bulletin_headline", "bulletin_cities", "bulletin_warnings")
 
 
 @dataclass

@@ -1,0 +1,42 @@
+-- One row per target × region at yellow or red, per as-of date: the bulletin's warning tables.
+-- What it takes to recover comes from early_warning, which holds the latest as-of date only: the
+-- bulletin of an earlier date shows its warnings without it.
+with target_progress as (
+    select * from {{ ref('target_progress') }}
+),
+
+recovery as (
+    select target_id, region_code, as_of, recovery_needed, recovery_note
+    from {{ ref('early_warning') }}
+),
+
+regions as (
+    select code as region_code, level as region_level from {{ ref('regions') }}
+)
+
+select
+    target_progress.as_of,
+    target_progress.target_id,
+    target_progress.clause,
+    target_progress.region_code,
+    target_progress.region_name_zh,
+    target_progress.region_name_en,
+    regions.region_level,
+    target_progress.status,
+    target_progress.warning_level,
+    target_progress.warning_grade_zh,
+    target_progress.unit,
+    target_progress.actual_value,
+    target_progress.target_value,
+    target_progress.achieved,
+    target_progress.required,
+    target_progress.completion_ratio,
+    target_progress.time_elapsed_ratio,
+    recovery.recovery_needed,
+    recovery.recovery_note,
+    target_progress.target_text_zh,
+    target_progress.note
+from target_progress
+join regions using (region_code)
+left join recovery using (target_id, region_code, as_of)
+where target_progress.warning_level in ('red', 'yellow')
