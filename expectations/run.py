@@ -11,6 +11,12 @@ suite format plus three keys of ours:
 Each expectation carries ``meta.severity``: ``error`` (critical — blocks what is downstream) or
 ``warning`` (reported, the build goes on). An expectation whose metric raised an exception is
 an error, never a pass. Results go to dq.check_results and into the Data Docs site.
+
+A raw suite (``raw_<extract>``, one per contract) judges the deliveries of a run. Its file holds
+only what the contract cannot say — the statistical expectations (plausible ranges, one figure
+not above another) — as ``{"name": "raw_<extract>", "expectations": [...]}``; the rest comes
+from the contract when the suites are read (``raw_suite``): guards, extracts, query,
+description and, ahead of the file's expectations, the structural ones (``raw_structure``).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from great_expectations.data_context.types.base import ProgressBarsConfig  # noq
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration  # noqa: E402
 
 from sources import bookkeeping  # noqa: E402
+from sources.contract import Contract, contracts  # noqa: E402
 
 SUITES_DIR = Path(__file__).parent / "suites"
 OUR_KEYS = ("guards", "extracts", "query", "description")
@@ -74,16 +81,54 @@ class SuiteOutcome:
                          + (f" — {o.message}" if o.message else "") for o in bad) or "all expectations met"
 
 
+def raw_structure(contract: Contract) -> list[dict]:
+    """The structural expectations of a raw suite, from the contract: every column exists, the
+    columns every file carries (key, ``required``) that are ``not_null`` hold a value, and a key
+    comes once per delivery. The loader makes the table from the contract and quarantines rows
+    that break these, so on a healthy warehouse they pass; they stay as the loader's cross-check
+    (a table made before a contract gained a column fails here, not in a model). Only the
+    columns every file carries: a partial revision leaves the others NULL (issue 11)."""
+    def expectation(kind: str, kwargs: dict, **meta) -> dict:
+        return {"type": kind, "kwargs": kwargs, "meta": {"severity": "error", **meta}}
+
+    return ([expectation("expect_column_to_exist", {"column": c.name}) for c in contract.columns]
+            + [expectation("expect_column_values_to_not_be_null", {"column": c.name})
+               for c in contract.required_columns if c.not_null]
+            + [expectation("expect_compound_columns_to_be_unique", {"column_list": ["_file_id", *contract.key]},
+                           notes="a key once per delivery (a later delivery may repeat it: a revision)")])
+
+
+def raw_suite(contract: Contract, statistical: dict) -> dict:
+    """The raw suite of one extract: ``statistical`` (its file: name and statistical
+    expectations) completed from the contract."""
+    x = contract.extract
+    if statistical.get("name", f"raw_{x}") != f"raw_{x}":
+        raise ValueError(f"raw_{x}.json: its name is raw_{x}, not {statistical['name']}")
+    if set(statistical) - {"name", "expectations"}:
+        raise ValueError(f"raw_{x}.json: a raw suite holds only name and expectations; "
+                         f"{sorted(set(statistical) - {'name', 'expectations'})} come from the contract")
+    return {"name": f"raw_{x}", "guards": ["raw", x], "extracts": [x],
+            "description": f"{contract.name_zh} — the deliveries of this run: columns, keys, plausible ranges",
+            "query": f"SELECT * FROM raw.{x} WHERE _file_id IN ({{new_files}})",
+            "expectations": raw_structure(contract) + statistical["expectations"]}
+
+
 @cache
 def suites() -> dict[str, dict]:
-    """Every suite file, by name. Unknown expectation types fail here, loudly (GX itself would
-    drop them with only a log line)."""
+    """Every suite, by name: the suite files, a raw suite completed from its contract (one for
+    every contract, even one whose file is missing: tests/unit/test_catalogue.py asks for the
+    file). Unknown expectation types fail here, loudly (GX itself would drop them with only a
+    log line)."""
     out = {}
-    for path in sorted(SUITES_DIR.glob("*.json")):
-        spec = json.loads(path.read_text(encoding="utf-8"))
+    files = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in sorted(SUITES_DIR.glob("*.json"))}
+    for x, contract in contracts().items():
+        files[f"raw_{x}"] = raw_suite(contract, files.get(f"raw_{x}", {"expectations": []}))
+    for stem, spec in sorted(files.items()):
+        if stem.startswith("raw_") and stem[4:] not in contracts():
+            raise ValueError(f"{stem}.json: no contract sources/contracts/{stem[4:]}.yaml")
         for e in spec["expectations"]:
             if e.get("meta", {}).get("severity") not in ("error", "warning"):
-                raise ValueError(f"{path.name}: {e['type']} needs meta.severity error or warning")
+                raise ValueError(f"{stem}.json: {e['type']} needs meta.severity error or warning")
             ExpectationConfiguration(**_gx_expectation(e)).to_domain_obj()
         out[spec["name"]] = spec
     return out

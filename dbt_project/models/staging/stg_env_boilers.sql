@@ -7,5 +7,21 @@ with latest as (
 )
 
 select
-    *
+    -- the key
+    boiler_id,
+    -- the measures: each the newest figure delivered
+    region_code,
+    operator_name,
+    rated_capacity,
+    status,
+    retired_on,
+    has_desulfurization,
+    blue_sky_task,
+    -- where the figures come from
+    _file_id,
+    _row,
+    _delivered_at,
+    _key,
+    _value_files,
+    _withdrawn_values
 from latest

@@ -7,5 +7,18 @@ with latest as (
 )
 
 select
-    *
+    -- the key
+    outlet_id,
+    measured_at,
+    factor,
+    -- the measures: each the newest figure delivered
+    value,
+    flag,
+    -- where the figures come from
+    _file_id,
+    _row,
+    _delivered_at,
+    _key,
+    _value_files,
+    _withdrawn_values
 from latest

@@ -7,5 +7,19 @@ with latest as (
 )
 
 select
-    *
+    -- the key
+    outlet_id,
+    -- the measures: each the newest figure delivered
+    enterprise_name,
+    region_code,
+    outlet_type,
+    enabled_on,
+    disabled_on,
+    -- where the figures come from
+    _file_id,
+    _row,
+    _delivered_at,
+    _key,
+    _value_files,
+    _withdrawn_values
 from latest

@@ -7,5 +7,19 @@ with latest as (
 )
 
 select
-    *
+    -- the key
+    region_code,
+    year,
+    -- the measures: each the newest figure delivered
+    cod,
+    nh3n,
+    so2,
+    nox,
+    -- where the figures come from
+    _file_id,
+    _row,
+    _delivered_at,
+    _key,
+    _value_files,
+    _withdrawn_values
 from latest

@@ -7,5 +7,25 @@ with latest as (
 )
 
 select
-    *
+    -- the key
+    project_id,
+    -- the measures: each the newest figure delivered
+    project_name,
+    region_code,
+    project_type,
+    scale,
+    scale_unit,
+    planned_completion,
+    actual_completion,
+    so2_capacity,
+    nox_capacity,
+    cod_capacity,
+    nh3n_capacity,
+    -- where the figures come from
+    _file_id,
+    _row,
+    _delivered_at,
+    _key,
+    _value_files,
+    _withdrawn_values
 from latest

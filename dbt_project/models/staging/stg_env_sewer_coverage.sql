@@ -7,5 +7,16 @@ with latest as (
 )
 
 select
-    *
+    -- the key
+    region_code,
+    year,
+    -- the measures: each the newest figure delivered
+    sewer_coverage,
+    -- where the figures come from
+    _file_id,
+    _row,
+    _delivered_at,
+    _key,
+    _value_files,
+    _withdrawn_values
 from latest

@@ -7,5 +7,18 @@ with latest as (
 )
 
 select
-    *
+    -- the key
+    target_id,
+    region_code,
+    -- the measures: each the newest figure delivered
+    target_value,
+    unit,
+    note,
+    -- where the figures come from
+    _file_id,
+    _row,
+    _delivered_at,
+    _key,
+    _value_files,
+    _withdrawn_values
 from latest

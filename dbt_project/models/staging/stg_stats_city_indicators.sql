@@ -7,7 +7,31 @@ with latest as (
 )
 
 select
-    *,
+    -- the key
+    region_code,
+    period,
+    -- the measures: each the newest figure delivered
+    gdp_current,
+    gdp_index,
+    services_va,
+    strategic_emerging_va,
+    industrial_va,
+    industrial_va_index,
+    energy_total,
+    industrial_energy,
+    coal,
+    oil,
+    gas,
+    electricity,
+    published_energy_intensity_cut,
+    -- where the figures come from
+    _file_id,
+    _row,
+    _delivered_at,
+    _key,
+    _value_files,
+    _withdrawn_values,
+    -- what the period is: its type, year and last day (macros/period.sql)
     {{ period_type('period') }} as period_type,
     cast(left(period, 4) as integer) as year,
     {{ period_end('period') }} as period_end

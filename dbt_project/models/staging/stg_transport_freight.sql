@@ -7,5 +7,17 @@ with latest as (
 )
 
 select
-    *
+    -- the key
+    region_code,
+    year,
+    -- the measures: each the newest figure delivered
+    freight_turnover,
+    energy_use,
+    -- where the figures come from
+    _file_id,
+    _row,
+    _delivered_at,
+    _key,
+    _value_files,
+    _withdrawn_values
 from latest
