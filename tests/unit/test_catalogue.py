@@ -127,3 +127,12 @@ def test_every_staging_column_is_documented_with_its_contract_description():
     assert model["data_tests"] == [{"unique_combination": {"arguments": {"columns": ["region_code", "period"]}}}]
     # the hourly feed is too large for a nightly test over its whole history
     assert "data_tests" not in catalogue.staging_model(contracts()["env_monitoring_hourly"])
+
+
+def test_quality_withdrawn_values_reads_every_extract_but_the_bulk_feed():
+    """The one list of extracts outside the catalogue (README, adding an extract): a staging
+    model left out of it would never warn of a withdrawn figure."""
+    path = PROJECT_ROOT / "dbt_project" / "models" / "quality" / "quality_withdrawn_values.sql"
+    text = path.read_text(encoding="utf-8")
+    missing = [x for x, c in contracts().items() if not c.bulk and f"'{x}'" not in text]
+    assert not missing, f"{path.relative_to(PROJECT_ROOT)} does not list {missing}"
