@@ -167,9 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only list the files that differ; exit 1 if any")
     args = parser.parse_args(argv)
+    stale = set(stale_files())
     changed = drift() if args.check else write()
     for path in changed:
-        print(("differs: " if args.check else "written: ") + str(path.relative_to(PROJECT_ROOT)))
+        verb = "differs" if args.check else "removed (no contract)" if path in stale else "written"
+        print(f"{verb}: {path.relative_to(PROJECT_ROOT)}")
     return 1 if args.check and changed else 0
 
 
