@@ -8,7 +8,9 @@ key, the columns marked ``required`` and at least one measure (any other column)
 marked ``needs: [other]`` means nothing without that other one (a scale without its unit), so
 a file that carries it must carry both. Columns a file does not carry are *not delivered*:
 they erase nothing (issue 11). The reader, the loader, the sample generator, the tests and the docs
-all read these files; nothing else knows what an extract looks like.
+all read these files; nothing else knows what an extract looks like. The dbt YAML of each
+extract (source and staging model) is generated from them (``sources/catalogue.py``), and the
+structure of its raw suite is read from them (``expectations/run.py``).
 """
 
 from __future__ import annotations
