@@ -16,13 +16,14 @@ structure of its raw suite is read from them (``expectations/run.py``).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import yaml
 
+from . import units
+from .headers import normalize_header
 from .reference import period_types
 
 CONTRACTS_DIR = Path(__file__).parent / "contracts"
@@ -46,12 +47,6 @@ PERIOD_TYPES = {t["period_type"] for t in period_types()}
 SQL_TYPES = {"text": "VARCHAR", "number": "DOUBLE", "integer": "BIGINT", "region": "VARCHAR",
              "year": "INTEGER", "period": "VARCHAR", "date": "DATE", "timestamp": "TIMESTAMP",
              "enum": "VARCHAR", "boolean": "BOOLEAN", "code": "VARCHAR", "target": "VARCHAR"}
-
-
-def normalize_header(text: str) -> str:
-    """Fold a header cell to a comparable form: NFKC (full-width → half-width, （）→ ()),
-    no white space, lower case."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).lower()
 
 
 @dataclass(frozen=True)
@@ -156,7 +151,6 @@ def column_scale(col: Column, unit: str) -> float | None:
     """The factor from ``unit`` to the column's canonical unit, from the one unit table
     (``sources/units.py``); None when the column takes no unit or ``unit`` is unknown or
     measures something else."""
-    from . import units  # units imports this module
 
     return units.scale(unit, col.unit) if col.unit else None
 
@@ -169,7 +163,6 @@ def header_unit(cell: str) -> str | None:
 
 class UnknownUnit(Exception):
     def __init__(self, column: Column, header: str):
-        from . import units
 
         q = units.quantity(column.unit)
         known = (f"any unit of {q} in sources/units.py, e.g. " + ", ".join(units.UNITS[q])
@@ -212,7 +205,6 @@ def load_contract(path: Path) -> Contract:
     if missing or len(set(names)) != len(names) or path.stem != contract.extract:
         raise ValueError(f"contract {path.name}: unknown key/needs column(s) {missing} "
                          "or duplicate/misnamed columns")
-    from . import units
 
     for c in contract.columns:
         if c.unit and units.lookup(c.unit) is None:

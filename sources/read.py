@@ -38,7 +38,8 @@ import duckdb
 import pyarrow as pa
 
 from . import units, xlsx
-from .contract import Column, Contract, UnknownUnit, column_scale, header_unit, normalize_header
+from .contract import Column, Contract, UnknownUnit, column_scale, header_unit
+from .headers import normalize_header
 from .reference import period_types, region_aliases, target_ids
 
 HEADER_SEARCH_ROWS = 10  # title rows above the header: the offices' spec allows 1–3 (docs/FORMATS.md)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from .contract import normalize_header
+from .headers import normalize_header
 
 # quantity → {spelling: size in the quantity's base unit}. The base is the first entry.
 UNITS: dict[str, dict[str, float]] = {

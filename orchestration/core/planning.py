@@ -35,6 +35,7 @@ from .layout import PROJECT_ROOT, Layout
 # and the staging models read, the Great Expectations suites (a changed bound must be re-checked)
 _PROJECT_FILES = [PROJECT_ROOT / "dbt_project" / d for d in ("models", "seeds", "macros", "tests")] + \
     [PROJECT_ROOT / "dbt_project" / "dbt_project.yml", PROJECT_ROOT / "sources" / "contracts",
+     PROJECT_ROOT / "sources" / "contract.py", PROJECT_ROOT / "sources" / "bookkeeping.py",
      PROJECT_ROOT / "expectations" / "suites", PROJECT_ROOT / "expectations" / "run.py"]
 
 

@@ -6,9 +6,10 @@ with measurements as (
     select * from {{ ref('int_target_measurements') }}
 ),
 
-dq_latest as (
-    -- the current verdict of every suite (expectations/run.py, DQ_DDL)
-    select * from {{ source('dq', 'latest_results') }}
+suite_verdicts as (
+    -- the current verdict of every suite: passed, warning or failed (the rule is the view
+    -- dq.current_verdicts, sources/bookkeeping.py)
+    select * from {{ source('dq', 'current_verdicts') }}
 ),
 
 target_indicators as (
@@ -33,14 +34,14 @@ target_extracts as (
 ),
 
 target_data_quality as (
-    -- failed: a critical expectation on the target's inputs failed; warnings: only warnings
+    -- failed: a suite judging the target's inputs failed; warnings: only warnings
     select target_extracts.target_id,
-        case when bool_or(not dq_latest.success and dq_latest.severity = 'error') then 'failed'
-             when bool_or(not dq_latest.success) then 'warnings'
-             when count(dq_latest.suite) > 0 then 'passed'
+        case when bool_or(suite_verdicts.verdict = 'failed') then 'failed'
+             when bool_or(suite_verdicts.verdict = 'warning') then 'warnings'
+             when count(suite_verdicts.suite) > 0 then 'passed'
              else 'unchecked' end as data_quality
     from target_extracts
-    left join dq_latest on list_contains(dq_latest.extracts, target_extracts.extract)
+    left join suite_verdicts on list_contains(suite_verdicts.extracts, target_extracts.extract)
     group by all
 ),
 
