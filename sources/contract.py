@@ -72,6 +72,12 @@ class Column:
         return SQL_TYPES[self.type]
 
     @property
+    def meaning(self) -> str:
+        """What the column holds, for catalogs and comments: its headers, description and unit."""
+        return " — ".join(filter(None, [" / ".join(self.headers), self.description,
+                                        f"unit 单位: {self.unit}" if self.unit else ""]))
+
+    @property
     def label(self) -> str:
         """How people name the column: the Chinese header and the English alias."""
         return f"{self.headers[0]} ({self.name})"

@@ -45,10 +45,30 @@ def connect(warehouse: Path | None) -> duckdb.DuckDBPyConnection:
         warehouse.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(warehouse))
     bookkeeping.ensure(con)
+    described = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw' "
+                                           "AND database_name = current_database() AND comment IS NOT NULL").fetchall()}
     for contract in contracts().values():
         con.execute(raw_ddl(contract))
+        if contract.extract not in described:
+            describe_raw_table(con, contract)
     define_macros(con)
     return con
+
+
+def describe_raw_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    """DuckDB's own comments on raw.<extract> and its columns, from the contract (what the
+    DuckDB CLI's ``describe``, duckdb_tables()/duckdb_columns() and DBeaver show)."""
+    def quote(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+    con.execute(f"COMMENT ON TABLE raw.{contract.extract} IS " + quote(
+        f"{contract.name_zh} — {contract.name_en}: every delivered row, typed, in canonical units "
+        f"(grain: {contract.grain}; key: {', '.join(contract.key)}; contract: "
+        f"sources/contracts/{contract.extract}.yaml)"))
+    con.execute(f"COMMENT ON COLUMN raw.{contract.extract}._file_id IS "
+                "'meta.files.file_id of the delivery the row came from'")
+    con.execute(f"COMMENT ON COLUMN raw.{contract.extract}._row IS 'row in that file (1 = first line / first sheet row)'")
+    for c in contract.columns:
+        con.execute(f"COMMENT ON COLUMN raw.{contract.extract}.{c.name} IS " + quote(c.meaning))
 
 
 @dataclass
