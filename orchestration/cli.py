@@ -48,7 +48,7 @@ def cmd_run(args) -> int:
     from .core.planning import plan_run
     from .definitions import build_definitions
     from .liveness import PoolBusy, release_dead_holders, wait_for_pool
-    from .nightly import asset_selection, summarize_run
+    from .nightly import asset_selection, attach_summary, summarize_run
     from .resources import PlantrackSettings
 
     layout = Layout.from_env(landing=args.landing, warehouse=args.warehouse, exports=args.exports)
@@ -72,8 +72,7 @@ def cmd_run(args) -> int:
                 summary.released = released + summary.released
                 summary.close(layout, trigger="cli")
                 summary.print()
-                instance.add_run_tags(result.run_id, {"plantrack/exit_code": str(summary.exit_code),
-                                                      "plantrack/summary": summary.one_line()})
+                attach_summary(instance, result.run_id, summary)
     except (BuildBusy, PoolBusy) as busy:
         print(f"not run 未运行: {busy} — nothing was changed; retry later (exit {EXIT_BUSY})", file=sys.stderr)
         return EXIT_BUSY

@@ -7,6 +7,7 @@ from .assets.checks import suite_checks
 from .assets.dbt import dbt_assets_defs, dbt_resource
 from .assets.ingest import ingest_assets
 from .assets.publish import bulletin, parquet_exports, published_warehouse
+from .nightly import run_summary_asset
 from .resources import PlantrackSettings
 from .schedules import build_landing_sensor, build_run_summary_sensor, build_schedule
 
@@ -20,7 +21,7 @@ nightly_job = dg.define_asset_job(
 
 def build_definitions(settings: PlantrackSettings) -> dg.Definitions:
     return dg.Definitions(assets=[*ingest_assets, *dbt_assets_defs(), parquet_exports, published_warehouse,
-                                  bulletin],
+                                  bulletin, run_summary_asset],
                           asset_checks=suite_checks, jobs=[nightly_job],
                           schedules=[build_schedule(nightly_job)],
                           sensors=[build_landing_sensor(nightly_job), *build_run_summary_sensor(nightly_job)],

@@ -56,3 +56,68 @@ def run_facts(instance: dg.DagsterInstance, run_id: str) -> RunFacts:
 def summarize_run(instance: dg.DagsterInstance, run_id: str, layout: Layout) -> RunSummary:
     """The run's summary (core.runs) from its event log and the warehouse."""
     return summarize(run_facts(instance, run_id), layout)
+
+
+# ---- the run's summary where operators look: the run's tags, and the asset runs/summary ----
+
+SUMMARY_KEY = dg.AssetKey(["runs", "summary"])
+PUBLISHED_KEY = dg.AssetKey(["warehouse", "published"])
+
+run_summary_asset = dg.AssetSpec(
+    SUMMARY_KEY, group_name="publish", kinds={"duckdb"}, owners=["team:plan-office"],
+    description="运行摘要 — the summary of each run (plantrack run, the schedule, the landing sensor, a "
+                "materialisation from the UI), recorded when the run ends: exit code, files loaded and "
+                "rejected with the reasons, rows quarantined, checks failed and warned, whether the marts "
+                "were published, the data-quality page and the bulletin; a link to the run. Also in "
+                "meta.runs and the run's tags (plantrack/exit_code, plantrack/summary).")
+
+
+def is_partial(run: dg.DagsterRun | None) -> bool:
+    """A run of a few assets picked in the UI (or the launchpad): it does not publish."""
+    return run is not None and run.asset_selection is not None and PUBLISHED_KEY not in run.asset_selection
+
+
+PARTIAL_NOTE = ("partial run: only the assets picked were materialised, nothing was published — the "
+                "nightly job publishes them ({follow})")
+
+
+def summary_markdown(summary: RunSummary) -> str:
+    """The summary for the UI (markdown)."""
+    lines = [f"**{summary.one_line()}**", ""]
+    if summary.rejected:
+        lines += ["**Rejected files 拒收**", *[f"- `{path}`: {error}" for path, error in summary.rejected], ""]
+    if summary.quarantine_reasons:
+        lines += ["**Quarantined rows 隔离**", *[f"- {x}: {n} row(s) — {reason}"
+                                              for x, reason, n in summary.quarantine_reasons], ""]
+    bad = [(s, v, f) for s, v, f in summary.checks if v != "passed"]
+    bad += [(s, "still failing", f) for s, f in summary.still_failing]
+    if bad:
+        lines += ["**Checks 检查**", *[f"- {s}: {v} — {f}" for s, v, f in bad], ""]
+    if summary.failed_steps:
+        lines += ["**Failed steps 失败步骤**", *[f"- {s}" for s in summary.failed_steps], ""]
+    lines += [f"- {line}" for line in summary.released + summary.problems]
+    lines.append("marts rebuilt and published" if summary.marts_rebuilt else
+                 "marts not rebuilt: the previous marts and exports stay as they were")
+    return "\n".join(lines)
+
+
+def attach_summary(instance: dg.DagsterInstance, run_id: str, summary: RunSummary) -> None:
+    """Show the summary with the run: its tags, and a materialisation of runs/summary (the
+    asset's page shows the latest, with a link to the run)."""
+    instance.add_run_tags(run_id, {"plantrack/exit_code": str(summary.exit_code),
+                                   "plantrack/summary": summary.one_line()[:1000]})
+    metadata = {
+        "run": dg.MetadataValue.dagster_run(run_id), "exit_code": summary.exit_code,
+        "summary": dg.MetadataValue.md(summary_markdown(summary)),
+        "files_loaded": sum(r[1] for r in summary.per_extract), "files_rejected": len(summary.rejected),
+        "rows_quarantined": sum(r[5] for r in summary.per_extract),
+        "checks_failed": sum(1 for c in summary.checks if c[1] == "failed") + len(summary.still_failing),
+        "checks_warned": sum(1 for c in summary.checks if c[1] == "warning"),
+        "marts_published": summary.marts_rebuilt}
+    if summary.data_docs:
+        metadata["data_docs"] = dg.MetadataValue.path(summary.data_docs)
+    if summary.bulletin:
+        metadata["bulletin"] = dg.MetadataValue.path(summary.bulletin)
+    instance.report_runless_asset_event(dg.AssetMaterialization(
+        asset_key=SUMMARY_KEY, description=summary.one_line()[:1000], metadata=metadata,
+        tags={"plantrack/run_id": run_id}))

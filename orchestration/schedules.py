@@ -15,7 +15,7 @@ from sources.landing import scan
 
 from .core.lock import build_lock
 from .core.planning import Plan, plan_run
-from .nightly import asset_selection, summarize_run
+from .nightly import PARTIAL_NOTE, asset_selection, attach_summary, is_partial, summarize_run
 from .resources import PlantrackSettings
 
 SETTLE_SECONDS = 60
@@ -71,29 +71,39 @@ def build_landing_sensor(job) -> dg.SensorDefinition:
 
 
 def build_run_summary_sensor(job) -> dg.SensorDefinition:
-    """Runs the schedule or the landing sensor started: store their summary in meta.runs and
-    attach it to the run in the UI (plantrack run does this itself)."""
+    """Runs the schedule, the landing sensor or the UI started: store their summary in meta.runs
+    and attach it to the run in the UI (plantrack run does this itself). Every job of the code
+    location is watched, the one a materialisation from the UI runs in too: a run of a few
+    picked assets publishes nothing, so its summary says so and a nightly run follows (the plan
+    of core.planning: what the picked assets changed, the marts, their publication)."""
 
-    @dg.run_status_sensor(name="run_summary", monitored_jobs=[job], run_status=dg.DagsterRunStatus.SUCCESS,
+    @dg.run_status_sensor(name="run_summary", run_status=dg.DagsterRunStatus.SUCCESS, request_job=job,
                           default_status=dg.DefaultSensorStatus.RUNNING)
     def on_success(context: dg.RunStatusSensorContext, settings: PlantrackSettings):
-        _summarize(context, settings)
+        run = context.dagster_run
+        partial = is_partial(run)
+        _summarize(context, settings, PARTIAL_NOTE.format(follow="a nightly run was requested") if partial else None)
+        if partial:
+            return planned_request(context, settings, run_key=f"after-{run.run_id}",
+                                   tags={"plantrack/trigger": "after_partial_run", "plantrack/after": run.run_id})
+        return None
 
-    @dg.run_failure_sensor(name="run_failure_summary", monitored_jobs=[job],
-                           default_status=dg.DefaultSensorStatus.RUNNING)
+    @dg.run_failure_sensor(name="run_failure_summary", default_status=dg.DefaultSensorStatus.RUNNING)
     def on_failure(context: dg.RunFailureSensorContext, settings: PlantrackSettings):
-        _summarize(context, settings)
+        _summarize(context, settings, PARTIAL_NOTE.format(follow="the next nightly run")
+                   if is_partial(context.dagster_run) else None)
 
     return [on_success, on_failure]
 
 
-def _summarize(context, settings: PlantrackSettings) -> None:
+def _summarize(context, settings: PlantrackSettings, note: str | None = None) -> None:
     run = context.dagster_run
     if run.tags.get("plantrack/trigger") == "cli":
         return
     with build_lock(settings.layout):
         summary = summarize_run(context.instance, run.run_id, settings.layout)
-        summary.close(settings.layout, trigger=run.tags.get("plantrack/trigger", "dagster"))
-    context.instance.add_run_tags(run.run_id, {"plantrack/exit_code": str(summary.exit_code),
-                                               "plantrack/summary": summary.one_line()})
+        if note:
+            summary.released.append(note)
+        summary.close(settings.layout, trigger=run.tags.get("plantrack/trigger", "ui" if is_partial(run) else "dagster"))
+    attach_summary(context.instance, run.run_id, summary)
     context.log.info(summary.one_line())

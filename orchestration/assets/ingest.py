@@ -3,7 +3,14 @@
 The logic lives in sources/ (contracts, reader, loader); an asset only wires one contract to
 the warehouse and reports what it loaded. A rejected file does not fail the asset — the other
 files of the extract still load and the run summary names it — but a crash does, and then
-only that extract (and what depends on it) stops."""
+only that extract (and what depends on it) stops.
+
+What operators look at in the UI says what happened to this run's files: two asset checks on
+each raw asset, evaluated by the asset itself — ``rejected_files`` fails (ERROR) when a file of
+the extract was rejected, ``quarantined_rows`` warns (WARN) when rows went to quarantine; both
+name the files and reasons. They do not block: the other files loaded, and the models build on
+them. The table's column schema (from the contract) and row count use Dagster's standard
+metadata keys (``dagster/column_schema``, ``dagster/row_count``)."""
 
 import dagster as dg
 
@@ -12,12 +19,61 @@ from sources.load import connect, ingest_extract, ingest_strays
 
 from ..resources import PlantrackSettings
 
+REJECTED_FILES = "rejected_files"
+QUARANTINED_ROWS = "quarantined_rows"
+
+
+def column_schema(contract: Contract) -> dg.TableSchema:
+    """raw.<extract>'s columns as Dagster shows them: type, the Chinese header, the meaning
+    and canonical unit, and whether a delivered cell may be blank."""
+    return dg.TableSchema(columns=[
+        dg.TableColumn("_file_id", "BIGINT", description="meta.files.file_id of the delivery the row came from",
+                       constraints=dg.TableColumnConstraints(nullable=False)),
+        dg.TableColumn("_row", "BIGINT", description="row in that file (1 = first line / first sheet row)",
+                       constraints=dg.TableColumnConstraints(nullable=False)),
+        *[dg.TableColumn(c.name, c.sql_type, description=c.meaning,
+                         constraints=dg.TableColumnConstraints(nullable=not (c.not_null or c.name in contract.key)))
+          for c in contract.columns]])
+
+
+def _markdown_list(lines: list[str]) -> dg.MetadataValue:
+    return dg.MetadataValue.md("\n".join(f"- {line}" for line in lines) or "none")
+
+
+def file_checks(key: dg.AssetKey, rejected: list[str], quarantined: list[str] | None = None,
+                rows_quarantined: int = 0) -> list[dg.AssetCheckResult]:
+    """This run's files as check results: rejected files fail, quarantined rows warn."""
+    results = [dg.AssetCheckResult(
+        asset_key=key, check_name=REJECTED_FILES, passed=not rejected, severity=dg.AssetCheckSeverity.ERROR,
+        description=f"{len(rejected)} file(s) rejected in this run" if rejected else "no file rejected in this run",
+        metadata={"files_rejected": len(rejected), "rejected": _markdown_list(rejected)})]
+    if quarantined is not None:
+        results.append(dg.AssetCheckResult(
+            asset_key=key, check_name=QUARANTINED_ROWS, passed=rows_quarantined == 0,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=(f"{rows_quarantined} row(s) quarantined in this run (meta.quarantine)"
+                         if rows_quarantined else "no row quarantined in this run"),
+            metadata={"rows_quarantined": rows_quarantined, "reasons": _markdown_list(quarantined)}))
+    return results
+
+
+def _check_specs(key: dg.AssetKey, quarantine: bool = True) -> list[dg.AssetCheckSpec]:
+    specs = [dg.AssetCheckSpec(REJECTED_FILES, asset=key,
+                               description="Fails when a file delivered for this asset in the run was rejected "
+                                           "(meta.files.error says why); the other files still load.")]
+    if quarantine:
+        specs.append(dg.AssetCheckSpec(QUARANTINED_ROWS, asset=key,
+                                       description="Warns when rows of this run's deliveries went to quarantine "
+                                                   "(meta.quarantine: file, row, column, cell, reason)."))
+    return specs
+
 OWNERS = {"stats": "team:statistics-bureau", "env": "team:environment-office",
           "transport": "team:transport-office", "plan": "team:plan-office"}
 
 
 def ingest_asset(contract: Contract) -> dg.AssetsDefinition:
     office_zh, office_en = OFFICES[contract.office]
+    key = dg.AssetKey(["raw", contract.extract])
 
     @dg.asset(
         name=contract.extract,
@@ -31,6 +87,8 @@ def ingest_asset(contract: Contract) -> dg.AssetsDefinition:
         pool="duckdb_writer",  # DuckDB allows one writer process at a time
         retry_policy=dg.RetryPolicy(max_retries=2, delay=5),
         tags={"office": contract.office},
+        metadata={"dagster/column_schema": column_schema(contract), "dagster/table_name": f"raw.{contract.extract}"},
+        check_specs=_check_specs(key),
     )
     def _ingest(context: dg.AssetExecutionContext, settings: PlantrackSettings) -> dg.MaterializeResult:
         con = connect(settings.layout.working)
@@ -38,6 +96,10 @@ def ingest_asset(contract: Contract) -> dg.AssetsDefinition:
             outcome = ingest_extract(con, contract, settings.layout.landing, context.run.run_id,
                                      log=context.log.info)
             total = con.execute(f"SELECT count(*) FROM raw.{contract.extract}").fetchall()[0][0]
+            reasons = con.execute("""
+                SELECT reason, sum(rows)::BIGINT FROM meta.quarantine_reasons
+                WHERE extract = ? AND file_id IN (SELECT file_id FROM meta.files WHERE run_id = ?)
+                GROUP BY reason ORDER BY 2 DESC""", [contract.extract, context.run.run_id]).fetchall()
         finally:
             con.close()
         rejected = [f"{f.path}: {f.error}" for f in outcome.files if f.status == "rejected"]
@@ -54,8 +116,10 @@ def ingest_asset(contract: Contract) -> dg.AssetsDefinition:
             "rows_loaded": outcome.rows_loaded,
             "rows_quarantined": outcome.rows_quarantined,
             "rows_in_table": total,
-            "rejected": dg.MetadataValue.md("\n".join(f"- {r}" for r in rejected) or "none"),
-        })
+            "dagster/row_count": dg.MetadataValue.int(total),
+            "rejected": _markdown_list(rejected),
+        }, check_results=file_checks(key, rejected, [f"{n} row(s): {reason}" for reason, n in reasons],
+                                     outcome.rows_quarantined))
 
     return _ingest
 
@@ -72,6 +136,7 @@ STRAYS_KEY = dg.AssetKey(["landing", "stray_files"])
     owners=["team:plan-office"],
     kinds={"duckdb"},
     pool="duckdb_writer",
+    check_specs=_check_specs(STRAYS_KEY, quarantine=False),
 )
 def stray_files(context: dg.AssetExecutionContext, settings: PlantrackSettings) -> dg.MaterializeResult:
     con = connect(settings.layout.working)
@@ -79,9 +144,9 @@ def stray_files(context: dg.AssetExecutionContext, settings: PlantrackSettings) 
         outcomes = ingest_strays(con, settings.layout.landing, context.run.run_id, log=context.log.warning)
     finally:
         con.close()
-    return dg.MaterializeResult(metadata={
-        "files_rejected": len(outcomes),
-        "rejected": dg.MetadataValue.md("\n".join(f"- {f.path}: {f.error}" for f in outcomes) or "none")})
+    rejected = [f"{f.path}: {f.error}" for f in outcomes]
+    return dg.MaterializeResult(metadata={"files_rejected": len(outcomes), "rejected": _markdown_list(rejected)},
+                                check_results=file_checks(STRAYS_KEY, rejected))
 
 
 ingest_assets = [ingest_asset(c) for c in contracts().values()] + [stray_files]

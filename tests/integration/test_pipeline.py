@@ -84,7 +84,38 @@ def test_a_bad_night_exits_nonzero_names_each_rejected_file_and_loads_the_rest(t
     energy = con.execute("""SELECT energy_total FROM raw.stats_city_indicators
         WHERE region_code = '210300' AND period = '2015' ORDER BY _file_id""").fetchall()
     assert len(energy) == 2 and energy[1][0] == pytest.approx(round(energy[0][0] * 1.015, 2))
+    [(run_id,)] = con.execute("SELECT DISTINCT run_id FROM meta.files").fetchall()  # the night's only run
+    quarantined = {x for x, n in con.execute(
+        "SELECT extract, sum(rows_quarantined) FROM meta.files WHERE run_id = ? GROUP BY ALL", [run_id]).fetchall() if n}
     con.close()
+    assert_the_ui_shows_the_bad_night(run_id, {p.split("/")[0] for p in FAULT_FILES}, quarantined)
+
+
+def assert_the_ui_shows_the_bad_night(run_id: str, rejected: set[str], quarantined: set[str]) -> None:
+    """What the Dagster UI shows of the night: in the run's events, a failed ERROR check
+    rejected_files on the raw asset of each extract with a rejected file, a WARN check
+    quarantined_rows where rows went to quarantine, passed checks elsewhere; the summary in the
+    run's tags and in a materialisation of runs/summary that links to the run."""
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        evaluations = [r.dagster_event.event_specific_data for r in instance.all_logs(
+            run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)]
+        by_check = {(e.asset_key.path[-1], e.check_name): e for e in evaluations}
+        assert {x for (x, name), e in by_check.items() if name == "rejected_files" and not e.passed} == rejected
+        for x in rejected:
+            assert by_check[(x, "rejected_files")].severity == dg.AssetCheckSeverity.ERROR
+        assert {x for (x, name), e in by_check.items() if name == "quarantined_rows" and not e.passed} == quarantined
+        assert all(by_check[(x, "quarantined_rows")].severity == dg.AssetCheckSeverity.WARN for x in quarantined)
+        assert by_check[("stats_city_indicators", "rejected_files")].passed  # its files all loaded
+        run = instance.get_run_by_id(run_id)
+        assert run.tags["plantrack/exit_code"] == "1"
+        assert run.tags["plantrack/summary"].startswith(f"exit 1: ") and f"{len(rejected)} rejected" in run.tags["plantrack/summary"]
+        summary = instance.get_latest_materialization_event(dg.AssetKey(["runs", "summary"])).asset_materialization
+        assert summary.metadata["run"].value == run_id and summary.metadata["exit_code"].value == 1
+        assert summary.metadata["files_rejected"].value == len(rejected)
+        for path in FAULT_FILES:
+            assert path in summary.metadata["summary"].value
 
 
 def test_sample_is_deterministic(tmp_path):
