@@ -10,7 +10,10 @@ suite format plus three keys of ours:
 
 Each expectation carries ``meta.severity``: ``error`` (critical — blocks what is downstream) or
 ``warning`` (reported, the build goes on). An expectation whose metric raised an exception is
-an error, never a pass. Results go to dq.check_results and into the Data Docs site.
+an error, never a pass. Results go to dq.check_results, which the data-quality page shows
+(orchestration/core/report/quality.py). GX runs in an ephemeral context: no project folder, no
+Data Docs site (it loaded its styles and scripts from outside addresses, and named neither the
+asset nor the run of a DataFrame validation), nothing stored but what we record.
 
 A raw suite (``raw_<extract>``, one per contract) judges the deliveries of a run. Its file holds
 only what the contract cannot say — the statistical expectations (plausible ranges, one figure
@@ -141,23 +144,14 @@ def _gx_expectation(e: dict) -> dict:
 
 
 class Validator:
-    """One GX file context (its Data Docs site under ``folder``) for a whole run."""
+    """One GX ephemeral context (in memory: nothing written, no Data Docs) for the suites it
+    validates."""
 
-    def __init__(self, folder: Path):
-        folder.mkdir(parents=True, exist_ok=True)
+    def __init__(self):
         logging.getLogger("great_expectations").setLevel(logging.WARNING)
-        self.context = gx.get_context(mode="file", context_root_dir=str(folder))
+        self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-        self.context.variables.save()
-        try:
-            source = self.context.data_sources.get("plantrack")
-        except KeyError:
-            source = self.context.data_sources.add_pandas(name="plantrack")
-        self.source = source
-
-    @property
-    def docs_index(self) -> Path:
-        return Path(self.context.root_directory) / "uncommitted" / "data_docs" / "local_site" / "index.html"
+        self.source = self.context.data_sources.add_pandas(name="plantrack")
 
     def _batch_definition(self, name: str):
         try:
@@ -175,8 +169,6 @@ class Validator:
         suite = self.context.suites.add_or_update(gx.ExpectationSuite(**suite_spec))
         definition = self.context.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=spec["name"], data=self._batch_definition(spec["name"]), suite=suite))
-        # the result is stored in the context; the Data Docs site is rebuilt once per run
-        # (build_docs), not after every suite
         suite_result = definition.run(batch_parameters={"dataframe": frame},
                                       result_format={"result_format": "SUMMARY", "partial_unexpected_count": 5})
         outcomes = []
@@ -196,21 +188,6 @@ class Validator:
                     unexpected=[_plain(v) for v in res.get("partial_unexpected_list", [])][:5],
                     message=message))
         return outcomes
-
-
-def build_docs(folder: Path, keep_days: int = 30) -> Path:
-    """Rebuild the Data Docs site from the stored results of the last ``keep_days`` days (older
-    ones are removed: the site would otherwise grow, and take longer to build, every night).
-    dq.check_results keeps the whole history."""
-    cutoff = dt.datetime.now().timestamp() - keep_days * 86400
-    validations = folder / "uncommitted" / "validations"
-    if validations.is_dir():
-        for result in validations.rglob("*.json"):
-            if result.stat().st_mtime < cutoff:
-                result.unlink()
-    validator = Validator(folder)
-    validator.context.build_data_docs()
-    return validator.docs_index
 
 
 def _exception(info: dict | None) -> tuple[bool, str | None]:

@@ -114,8 +114,8 @@ def attach_summary(instance: dg.DagsterInstance, run_id: str, summary: RunSummar
         "checks_failed": sum(1 for c in summary.checks if c[1] == "failed") + len(summary.still_failing),
         "checks_warned": sum(1 for c in summary.checks if c[1] == "warning"),
         "marts_published": summary.marts_rebuilt}
-    if summary.data_docs:
-        metadata["data_docs"] = dg.MetadataValue.path(summary.data_docs)
+    if summary.data_quality:
+        metadata["data_quality_page"] = dg.MetadataValue.path(summary.data_quality)
     if summary.bulletin:
         metadata["bulletin"] = dg.MetadataValue.path(summary.bulletin)
     instance.report_runless_asset_event(dg.AssetMaterialization(

@@ -1,11 +1,11 @@
-"""Great Expectations suites as Dagster asset checks, each on the asset it guards (the Data Docs
-site is rebuilt once at the end of the run, with the run summary).
+"""Great Expectations suites as Dagster asset checks, each on the asset it guards (the
+data-quality page is written once at the end of the run, with the run summary).
 
 A failed ``error`` expectation makes the check fail with ERROR severity; the checks are
 blocking, so what is downstream of the guarded asset does not run: a bad delivery stops the dbt
 build, a failed reconciliation stops the marts — they are not rebuilt from bad inputs, and
 yesterday's marts and exports stay as they were. Failed warnings give a WARN result and the
-build goes on. Every result is stored in dq.check_results and the GX Data Docs site."""
+build goes on. Every result is stored in dq.check_results, which the data-quality page shows."""
 
 import dagster as dg
 
@@ -30,7 +30,7 @@ def suite_check(name: str, spec: dict) -> dg.AssetChecksDefinition:
             metadata={"rows_checked": outcome.rows, "findings": outcome.summary(),
                       "errors_failed": len(outcome.failed("error")),
                       "warnings_failed": len(outcome.failed("warning")),
-                      "data_docs": dg.MetadataValue.path(str(settings.layout.data_docs))})
+                      "data_quality_page": dg.MetadataValue.path(str(settings.layout.data_quality))})
 
     return _check
 

@@ -30,7 +30,7 @@ def judge(layout: Layout, name: str, run_id: str, log=lambda _: None) -> SuiteOu
             judged, why = files_to_judge(con, name, extract, loaded_now)
             if why:
                 log(f"{name}: {why}")
-        return run_suite(con, Validator(layout.data_docs), name, run_id, judged)
+        return run_suite(con, Validator(), name, run_id, judged)
 
 
 def blocking(layout: Layout) -> str | None:

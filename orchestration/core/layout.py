@@ -7,10 +7,10 @@
     <data>/warehouse.build.duckdb.lock    one build at a time (its holder's pid inside)
     <data>/warehouse.build.duckdb.state.json  what the working file was built from
     <data>/dbt-target/warehouse.build/<step>/  dbt's target folder per build step (partial parsing)
-    <data>/gx/                            Great Expectations' project and its Data Docs site
     <data>/analyst-sessions/<time>/       a write session's WAL moved aside at a publication
     <data>/exports/                       Parquet, manifest.json, the data dictionary
-    <data>/reports/                       the progress bulletin (beside the exports folder)
+    <data>/reports/                       the progress bulletin and the data-quality page
+                                          (beside the exports folder)
 
 The data folder is ``PLANTRACK_DATA`` or ``./data``; ``PLANTRACK_LANDING``,
 ``PLANTRACK_WAREHOUSE`` and ``PLANTRACK_EXPORTS`` (or the command's options) move one part."""
@@ -89,14 +89,15 @@ class Layout:
         return self.published.parent / "analyst-sessions"
 
     @property
-    def data_docs(self) -> Path:
-        """Great Expectations' project (and its Data Docs site), beside the warehouse."""
-        return self.published.resolve().parent / "gx"
-
-    @property
     def reports(self) -> Path:
         """The bulletin's folder: ``reports/`` beside the exports folder."""
         return self.exports.resolve().parent / "reports"
+
+    @property
+    def data_quality(self) -> Path:
+        """The data-quality page (core.report.quality), written with each run's summary
+        beside the bulletin, which links to it."""
+        return self.reports / "data_quality.html"
 
     def dbt_target(self, step: str) -> Path:
         """dbt's target folder for one build step, kept from night to night so that dbt

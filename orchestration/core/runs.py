@@ -14,7 +14,6 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from expectations.run import build_docs
 from sources.bookkeeping import failing_now, has_table
 from sources.contract import contracts
 from sources.landing import scan
@@ -23,6 +22,7 @@ from sources.load import absent_deliveries
 from .exits import EXIT_CHECKS, EXIT_FAILED, EXIT_OK, EXIT_REJECTED
 from .layout import Layout
 from .publish import publish_findings
+from .report.quality import write_quality_page
 
 
 @dataclass
@@ -51,7 +51,7 @@ class RunSummary:
     checks: list[tuple[str, str, str]] = field(default_factory=list)  # suite, verdict, findings
     still_failing: list[tuple[str, str]] = field(default_factory=list)  # blocking, from earlier runs
     marts_rebuilt: bool = False
-    data_docs: str | None = None
+    data_quality: str | None = None  # the data-quality page (core.report.quality)
     bulletin: str | None = None
     absent: list[tuple[str, str]] = field(default_factory=list)  # loaded files gone from landing
     released: list[str] = field(default_factory=list)  # dead runs' pool slots freed, a stray WAL moved
@@ -61,11 +61,11 @@ class RunSummary:
     @classmethod
     def collect(cls, warehouse: Path, run_id: str, failed_steps: list[str],
                 skipped_steps: list[str] = (), marts_rebuilt: bool = False,
-                data_docs: Path | None = None, bulletin: Path | None = None,
+                data_quality: Path | None = None, bulletin: Path | None = None,
                 landing: Path | None = None, ignored: list[str] = ()) -> "RunSummary":
         s = cls(run_id, failed_steps=failed_steps, skipped_steps=list(skipped_steps),
                 marts_rebuilt=marts_rebuilt, bulletin=str(bulletin) if bulletin else None,
-                data_docs=str(data_docs) if data_docs and data_docs.exists() else None,
+                data_quality=str(data_quality) if data_quality and data_quality.exists() else None,
                 ignored=list(ignored))
         if not warehouse.exists():
             return s
@@ -178,7 +178,7 @@ class RunSummary:
         console.print(f"checks 数据质量检查: {passed} passed, "
                       f"{sum(1 for c in self.checks if c[1] == 'warning')} warned, "
                       f"{sum(1 for c in self.checks if c[1] == 'failed')} failed"
-                      + (f" — Data Docs: {self.data_docs}" if self.data_docs else ""))
+                      + (f" — data-quality page 数据质量: {self.data_quality}" if self.data_quality else ""))
         for line in self.released:  # dead runs' pool slots freed, a stray WAL moved aside
             console.print(f"[yellow]{'released 释放' if line.startswith('pool ') else 'attention 注意'}[/yellow] {line}")
         if self.absent:
@@ -206,18 +206,18 @@ class RunSummary:
 
 def summarize(facts: RunFacts, layout: Layout) -> RunSummary:
     """The run's summary from what the orchestrator saw (``facts``) and what the working file
-    holds; rebuilds the Data Docs site on the way."""
+    holds; writes the data-quality page (core.report.quality) on the way."""
     # why steps failed: a full disk is named, so the operator frees space rather than re-runs
     problems = [f"{step}: {_plain_error(message)}" for step, message in facts.errors.items()
                 if step in facts.failed_steps and _disk_full(message)]
     docs = None
     try:
-        docs = build_docs(layout.data_docs) if layout.data_docs.exists() else None
-    except Exception as e:  # the Data Docs site is a convenience: never lose the summary over it
-        # (GX wraps a full disk in its own errors, GitIgnoreScaffoldingError among them)
-        problems.append(f"Data Docs not rebuilt: {_plain_error(e)}")
+        docs = write_quality_page(layout.working, layout.data_quality, facts.run_id) \
+            if layout.working.exists() else None
+    except Exception as e:  # the page is a convenience: never lose the summary over it
+        problems.append(f"data-quality page not written: {_plain_error(e)}")
     summary = RunSummary.collect(layout.working, facts.run_id, facts.failed_steps, facts.skipped_steps,
-                                 marts_rebuilt=facts.published, data_docs=docs, landing=layout.landing,
+                                 marts_rebuilt=facts.published, data_quality=docs, landing=layout.landing,
                                  bulletin=layout.reports / "bulletin.html" if facts.reported else None,
                                  ignored=scan(layout.landing, contracts())[1])
     summary.released = list(facts.notes)

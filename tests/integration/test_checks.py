@@ -20,7 +20,7 @@ def test_sample_passes_the_critical_checks_and_trips_a_few_warnings(clean_run):
     assert {s for s, v in verdicts.items() if v == "warning"} >= {"completeness", "indicator_moves"}
     assert con.execute("SELECT DISTINCT data_quality FROM marts.target_progress ORDER BY 1").fetchall() == [
         ("passed",), ("warnings",)]
-    assert (tmp / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
+    assert (tmp / "reports" / "data_quality.html").exists() and not (tmp / "gx").exists()
     manifest = json.loads((tmp / "exports" / "manifest.json").read_text(encoding="utf-8"))
     assert "warning" in manifest["data_quality"]
 

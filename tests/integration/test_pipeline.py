@@ -76,6 +76,7 @@ def test_a_bad_night_exits_nonzero_names_each_rejected_file_and_loads_the_rest(t
     for path, reason in FAULT_FILES.items():
         assert reason in rejected[path]
         assert path in out  # the summary names the file …
+    assert "reports/data_quality.html" in "".join(out.split())  # … and the data-quality page
     dup = con.execute("SELECT path FROM meta.files WHERE status = 'duplicate'").fetchall()
     assert dup == [("env_monitoring_outlets/自动监控点位(重发).csv",)]
     # … and everything else loaded, including the revision, which supersedes the first delivery
@@ -116,6 +117,7 @@ def assert_the_ui_shows_the_bad_night(run_id: str, rejected: set[str], quarantin
         assert summary.metadata["files_rejected"].value == len(rejected)
         for path in FAULT_FILES:
             assert path in summary.metadata["summary"].value
+        assert summary.metadata["data_quality_page"].path.endswith("data_quality.html")
 
 
 def test_sample_is_deterministic(tmp_path):

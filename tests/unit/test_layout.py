@@ -26,7 +26,7 @@ def test_one_data_folder_places_every_file(tmp_path, monkeypatch):
     assert layout.lock == d / "warehouse.build.duckdb.lock"
     assert layout.state == d / "warehouse.build.duckdb.state.json"
     assert layout.record == d / "warehouse.duckdb.record.json"
-    assert layout.data_docs == d / "gx" and layout.reports == d / "reports"
+    assert layout.reports == d / "reports" and layout.data_quality == d / "reports" / "data_quality.html"
     assert layout.dbt_target("dbt_marts") == d / "dbt-target" / "warehouse.build" / "dbt_marts"
     # one part moved by its own setting; an explicit path wins over both
     monkeypatch.setenv("PLANTRACK_WAREHOUSE", str(tmp_path / "elsewhere" / "w.duckdb"))

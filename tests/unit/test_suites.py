@@ -13,7 +13,7 @@ from sources.bookkeeping import failing_now
 
 @pytest.fixture
 def validator(tmp_path):
-    return Validator(tmp_path / "gx")
+    return Validator()
 
 
 @pytest.fixture
