@@ -218,3 +218,41 @@ def test_an_incremental_night_publishes_the_same_marts_as_a_full_build(clean_run
         # the revision counts
         assert a.execute("""SELECT value FROM marts.indicator_values WHERE region_code = '210100'
             AND indicator = 'so2_emissions' AND period = '2015'""").fetchall() == [(so2,)]
+
+
+def test_a_few_assets_materialised_from_the_ui_are_summed_up_and_a_nightly_run_publishes_them(
+        clean_run, tmp_path):
+    """The asset graph's Materialize runs the picked assets in Dagster's asset job: they alone
+    publish nothing, so the summary sensor says so and requests a planned nightly run."""
+    settings = published_copy(clean_run, tmp_path)
+    shutil.copy(settings_for(clean_run[0]).layout.record, settings.layout.record)  # what it was built from
+    defs = build_definitions(settings)
+    repo = defs.get_repository_def()
+    new = tmp_path / "landing" / "transport_freight" / "2015_revised.csv"
+    new.write_text("年份,地区\n", encoding="utf-8")  # a new file (rejected: no measure)
+    with dg.DagsterInstance.get() as instance:
+        job = defs.resolve_implicit_global_asset_job_def()
+        result = job.execute_in_process(instance=instance, asset_selection=[dg.AssetKey(["raw", "transport_freight"])],
+                                        raise_on_error=False)
+        assert result.success
+        run = instance.get_run_by_id(result.run_id)
+        sensor = defs.get_sensor_def("run_summary")
+        success = next(r.dagster_event for r in instance.all_logs(result.run_id)
+                       if r.dagster_event and r.dagster_event.event_type == dg.DagsterEventType.RUN_SUCCESS)
+        with dg.build_run_status_sensor_context(sensor_name="run_summary", dagster_event=success,
+                                                dagster_instance=instance, dagster_run=run,
+                                                resources={"settings": settings}, repository_def=repo) as context:
+            request = sensor(context)
+        tags = instance.get_run_by_id(result.run_id).tags
+        assert "partial run" in tags["plantrack/summary"] and "nothing was published" in tags["plantrack/summary"]
+        assert tags["plantrack/exit_code"] == "1"  # the file was rejected: its check failed in the run
+        checks = [r.dagster_event.event_specific_data for r in instance.all_logs(
+            result.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)]
+        assert [(c.check_name, c.passed) for c in checks if c.check_name == "rejected_files"] == [("rejected_files", False)]
+    assert isinstance(request, dg.RunRequest)
+    assert request.tags["plantrack/trigger"] == "after_partial_run" and request.run_key == f"after-{result.run_id}"
+    # the planned run: what the picked asset changed, through to the publication
+    keys = set(request.asset_selection)
+    assert {dg.AssetKey(["raw", "transport_freight"]), dg.AssetKey(["warehouse", "published"]),
+            dg.AssetKey(["reports", "bulletin"])} <= keys
+    assert dg.AssetKey(["raw", "env_pollutant_totals"]) not in keys
