@@ -12,10 +12,10 @@ def test_every_table_and_view_of_the_warehouse_has_a_comment(clean_run):
         WHERE schema_name IN ('staging', 'intermediate', 'quality', 'marts') AND NOT internal""").fetchall()
     assert {s for s, _, _ in relations} == {"raw", "staging", "intermediate", "quality", "marts", "reference"}
     assert [f"{s}.{t}" for s, t, c in relations if not c] == []
-    # the marts' columns, documented in _marts.yml, carry their meaning; raw columns their contract's
+    # the columns of the marts and quality models carry their meaning (the YAML), raw ones their contract's
     missing = warehouse.execute("""
         SELECT schema_name || '.' || table_name || '.' || column_name FROM duckdb_columns()
-        WHERE schema_name IN ('marts', 'raw') AND comment IS NULL""").fetchall()
+        WHERE schema_name IN ('marts', 'raw', 'quality') AND comment IS NULL""").fetchall()
     assert missing == []
     [(comment,)] = warehouse.execute("""SELECT comment FROM duckdb_columns()
         WHERE schema_name = 'marts' AND table_name = 'target_progress' AND column_name = 'region_code'""").fetchall()
