@@ -10,10 +10,6 @@ export UV_COMPILE_BYTECODE := 1
 export DAGSTER_HOME := $(CURDIR)
 export PLANTRACK_DAGSTER_STORAGE ?= $(CURDIR)/.dagster
 
-LANDING   ?= data/landing
-WAREHOUSE ?= data/warehouse.duckdb
-EXPORTS   ?= data/exports
-
 .PHONY: install browser run test bench dev clean
 
 $(UV):
@@ -26,10 +22,12 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.installed
 
-## The whole build on sample data: write the sample deliveries, run the nightly job.
+## The whole build on sample data: write the sample deliveries, run the nightly job (paths: the
+## data folder, PLANTRACK_DATA or ./data, and PLANTRACK_LANDING/_WAREHOUSE/_EXPORTS; see
+## orchestration/core/layout.py).
 run: install
-	$(VENV)/bin/plantrack sample --landing $(LANDING)
-	$(VENV)/bin/plantrack run --landing $(LANDING) --warehouse $(WAREHOUSE) --exports $(EXPORTS)
+	$(VENV)/bin/plantrack sample
+	$(VENV)/bin/plantrack run
 
 ## Debian's chromium and a CJK font, for the browser test of the bulletin (needs root or sudo).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -1,13 +1,8 @@
 """The ``plantrack`` command: sample data, and the nightly job for people at a terminal.
 
-Exit codes of ``run`` (for schedulers):
-  0  every file loaded and every blocking check passed
-  1  some files were rejected (everything else was loaded)
-  2  a blocking data-quality check failed
-  3  the run itself failed (a step crashed); what could be loaded was loaded
-  4  the run did not start: another build held the warehouse longer than --wait (retry later)
-``inspect``: 0 the file loads clean, 1 rows would be quarantined, 2 the file would be rejected
-(or its extract cannot be told).
+Exit codes of ``run``: see orchestration/core/exits.py (0 OK, 1 files rejected, 2 a blocking
+check failed, 3 the run failed, 4 another build held the warehouse). ``inspect``: see
+sources/inspect.py (0 clean, 1 rows would be quarantined, 2 the file would be rejected).
 """
 # Each command imports what it needs inside its function: `plantrack status` should not pay
 # for Dagster, dbt and Great Expectations.
@@ -20,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from .core import exits
 from .core.exits import EXIT_BUSY, EXIT_FAILED, EXIT_OK, EXIT_REJECTED
 from .core.layout import PROJECT_ROOT, Layout
 from .core.lock import DEFAULT_WAIT_SECONDS, BuildBusy, build_lock
@@ -132,19 +128,19 @@ def cmd_status(args) -> int:
 
 
 def cmd_inspect(args) -> int:
-    from sources.inspect import EXIT_REJECTED, UnknownExtract, inspect_file, render
+    from sources import inspect as inspection  # its own exit codes: 2 is "would be rejected"
 
     try:
-        result = inspect_file(Path(args.file), args.extract, limit=args.rows)
-    except (UnknownExtract, FileNotFoundError) as e:
+        result = inspection.inspect_file(Path(args.file), args.extract, limit=args.rows)
+    except (inspection.UnknownExtract, FileNotFoundError) as e:
         print(str(e).strip("'\""), file=sys.stderr)
-        return EXIT_REJECTED
-    print(result.to_json() if args.json else render(result))
+        return inspection.EXIT_REJECTED
+    print(result.to_json() if args.json else inspection.render(result))
     return result.exit_code
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="plantrack", description=__doc__,
+    parser = argparse.ArgumentParser(prog="plantrack", description=__doc__.splitlines()[0] + "\n\n" + exits.__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -10,7 +10,7 @@ meta.build_state    what the working file was built from (dbt project fingerprin
                     that published it
 meta.runs           one row per run: its summary and exit code
 dq.check_results    every expectation of every Great Expectations evaluation
-dq.latest_results   each suite's newest evaluation (the current verdicts)
+dq.latest_results   each suite's newest evaluation, expectation by expectation
 dq.suite_verdicts   the verdict of each evaluation: passed / warning / failed, and its findings
 dq.current_verdicts the newest of those per suite
 
@@ -118,7 +118,7 @@ QUALIFY checked_at = max(checked_at) OVER (PARTITION BY suite);
 -- the verdict of each evaluation of a suite: failed when an error expectation failed (it
 -- blocks what is downstream), warning when only warnings did, else passed
 CREATE OR REPLACE VIEW dq.suite_verdicts AS
-SELECT run_id, suite, checked_at, any_value(extracts) AS extracts,
+SELECT run_id, suite, checked_at, any_value(extracts) AS extracts, any_value(judged_files) AS judged_files,
        CASE WHEN bool_or(NOT success AND severity = 'error') THEN 'failed'
             WHEN bool_or(NOT success) THEN 'warning' ELSE 'passed' END AS verdict,
        -- every failed expectation, for people
@@ -151,8 +151,15 @@ def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
 
 
 def failing_now(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """[(suite, findings)] of the suites whose newest verdict is failed. A raw suite judges each
-    night's new deliveries, so a bad delivery keeps blocking the marts on later nights until a
-    corrected delivery passes (or it is withdrawn)."""
-    return con.execute("SELECT suite, blocking_findings FROM dq.current_verdicts WHERE verdict = 'failed' "
-                       "ORDER BY suite").fetchall()
+    """[(suite, findings)] of the suites whose newest verdict is failed and still stands. A raw
+    suite judges each night's new deliveries, so a bad delivery keeps blocking the marts on later
+    nights until a corrected delivery passes — or until it is withdrawn: a verdict on deliveries
+    one of which was withdrawn after it no longer stands (the suite re-judges the rest when it
+    next runs, which may come after the marts' gate in the same run)."""
+    return con.execute("""
+        SELECT verdicts.suite, verdicts.blocking_findings FROM dq.current_verdicts AS verdicts
+        WHERE verdicts.verdict = 'failed'
+          AND NOT EXISTS (SELECT 1 FROM meta.withdrawals AS withdrawals
+                          WHERE list_contains(verdicts.judged_files, withdrawals.file_id)
+                            AND withdrawals.withdrawn_at > verdicts.checked_at)
+        ORDER BY verdicts.suite""").fetchall()

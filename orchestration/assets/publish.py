@@ -5,6 +5,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from expectations.run import suites
+
 from ..core.publish import export_marts, publish_warehouse
 from ..core.report.bulletin import write_bulletin
 from ..core.report.dictionary import MARTS
@@ -38,7 +40,10 @@ def parquet_exports(context: dg.AssetExecutionContext, settings: PlantrackSettin
 
 @dg.asset(
     key=["warehouse", "published"],
-    deps=[dg.AssetKey(["marts", m]) for m in MARTS],
+    # after the marts, and after every asset a Great Expectations suite guards: a blocking check
+    # that fails anywhere — on an extract no mart reads yet too — keeps the build unpublished
+    deps=[dg.AssetKey(["marts", m]) for m in MARTS]
+    + sorted({dg.AssetKey(spec["guards"]) for spec in suites().values()} - {dg.AssetKey(["marts", m]) for m in MARTS}),
     group_name="publish",
     kinds={"duckdb"},
     owners=["team:plan-office"],

@@ -13,7 +13,11 @@
                                           (beside the exports folder)
 
 The data folder is ``PLANTRACK_DATA`` or ``./data``; ``PLANTRACK_LANDING``,
-``PLANTRACK_WAREHOUSE`` and ``PLANTRACK_EXPORTS`` (or the command's options) move one part."""
+``PLANTRACK_WAREHOUSE`` and ``PLANTRACK_EXPORTS`` (or the command's options) move one part: the
+files named after the warehouse stay beside it, reports/ beside the exports folder.
+
+Outside a warehouse: ``dbt_project/target/`` holds the manifest the Dagster definitions are
+made from (written by `dbt parse`, no data in it)."""
 
 from __future__ import annotations
 

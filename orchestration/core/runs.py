@@ -199,8 +199,9 @@ class RunSummary:
             console.print("[red]marts not rebuilt 未更新[/red]: "
                           + (", ".join(self.skipped_steps) or "see the failures above")
                           + " — the previous marts and exports stay as they were")
-        verdict = {0: "[green]OK[/green]", 1: "[red]files rejected[/red]", 2: "[red]blocking check failed[/red]",
-                   3: "[red]run failed[/red]"}.get(self.exit_code, "")
+        verdict = {EXIT_OK: "[green]OK[/green]", EXIT_REJECTED: "[red]files rejected[/red]",
+                   EXIT_CHECKS: "[red]blocking check failed[/red]", EXIT_FAILED: "[red]run failed[/red]"
+                   }.get(self.exit_code, "")
         console.print(f"exit {self.exit_code}: {verdict}  (details: meta.files, meta.quarantine)")
 
 

@@ -136,3 +136,27 @@ def test_quality_withdrawn_values_reads_every_extract_but_the_bulk_feed():
     text = path.read_text(encoding="utf-8")
     missing = [x for x, c in contracts().items() if not c.bulk and f"'{x}'" not in text]
     assert not missing, f"{path.relative_to(PROJECT_ROOT)} does not list {missing}"
+
+
+def test_every_raw_suite_names_only_its_contracts_columns():
+    """A misspelt column in a statistical expectation fails at night as a blocking error
+    ('column … does not exist'); here it fails in a second, naming the file."""
+    for extract, contract in contracts().items():
+        path = SUITES_DIR / f"raw_{extract}.json"
+        known = {c.name for c in contract.columns}
+        for e in json.loads(path.read_text(encoding="utf-8"))["expectations"]:
+            named = [v for k, v in e["kwargs"].items() if k in ("column", "column_A", "column_B")]
+            named += [c for k, v in e["kwargs"].items() if k == "column_list" for c in v]
+            unknown = [c for c in named if c not in known]
+            assert not unknown, f"{path.name}: {e['type']} names {unknown}, not columns of sources/contracts/{extract}.yaml"
+
+
+def test_the_sample_writes_a_delivery_for_every_extract(tmp_path):
+    """`make run` exercises every extract: a contract without a sample writer (sources/sample/
+    generate.py, called from generate()) would leave its models empty and every check green."""
+    from sources.sample.generate import generate
+
+    generate(tmp_path, outlets=2)
+    empty = [x for x in contracts() if not any((tmp_path / x).glob("*.*"))]
+    assert not empty, (f"no sample delivery for {empty}: add a write_… method to sources/sample/generate.py "
+                       "and call it from generate()")

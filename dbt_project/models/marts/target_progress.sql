@@ -6,7 +6,7 @@ with measurements as (
     select * from {{ ref('int_target_measurements') }}
 ),
 
-suite_verdicts as (
+current_verdicts as (
     -- the current verdict of every suite: passed, warning or failed (the rule is the view
     -- dq.current_verdicts, sources/bookkeeping.py)
     select * from {{ source('dq', 'current_verdicts') }}
@@ -36,12 +36,12 @@ target_extracts as (
 target_data_quality as (
     -- failed: a suite judging the target's inputs failed; warnings: only warnings
     select target_extracts.target_id,
-        case when bool_or(suite_verdicts.verdict = 'failed') then 'failed'
-             when bool_or(suite_verdicts.verdict = 'warning') then 'warnings'
-             when count(suite_verdicts.suite) > 0 then 'passed'
+        case when bool_or(current_verdicts.verdict = 'failed') then 'failed'
+             when bool_or(current_verdicts.verdict = 'warning') then 'warnings'
+             when count(current_verdicts.suite) > 0 then 'passed'
              else 'unchecked' end as data_quality
     from target_extracts
-    left join suite_verdicts on list_contains(suite_verdicts.extracts, target_extracts.extract)
+    left join current_verdicts on list_contains(current_verdicts.extracts, target_extracts.extract)
     group by all
 ),
 
