@@ -1,7 +1,7 @@
 """One Dagster asset per extract: raw.<extract>, loaded from landing/<extract>/.
 
-The logic lives in sources/ (contracts, reader, loader); an asset only wires one contract to
-the warehouse and reports what it loaded. A rejected file does not fail the asset — the other
+The logic lives in sources/ (contracts, reader, loader) and core/ingest.py; an asset only wires
+one contract to the warehouse and reports what it loaded. A rejected file does not fail the asset — the other
 files of the extract still load and the run summary names it — but a crash does, and then
 only that extract (and what depends on it) stops.
 
@@ -15,8 +15,8 @@ metadata keys (``dagster/column_schema``, ``dagster/row_count``)."""
 import dagster as dg
 
 from sources.contract import OFFICES, Contract, contracts
-from sources.load import connect, ingest_extract, ingest_strays
 
+from ..core.ingest import ingest, record_strays
 from ..resources import PlantrackSettings
 
 REJECTED_FILES = "rejected_files"
@@ -91,18 +91,8 @@ def ingest_asset(contract: Contract) -> dg.AssetsDefinition:
         check_specs=_check_specs(key),
     )
     def _ingest(context: dg.AssetExecutionContext, settings: PlantrackSettings) -> dg.MaterializeResult:
-        con = connect(settings.layout.working)
-        try:
-            outcome = ingest_extract(con, contract, settings.layout.landing, context.run.run_id,
-                                     log=context.log.info)
-            total = con.execute(f"SELECT count(*) FROM raw.{contract.extract}").fetchall()[0][0]
-            reasons = con.execute("""
-                SELECT reason, sum(rows)::BIGINT FROM meta.quarantine_reasons
-                WHERE extract = ? AND file_id IN (SELECT file_id FROM meta.files WHERE run_id = ?)
-                GROUP BY reason ORDER BY 2 DESC""", [contract.extract, context.run.run_id]).fetchall()
-        finally:
-            con.close()
-        rejected = [f"{f.path}: {f.error}" for f in outcome.files if f.status == "rejected"]
+        done = ingest(settings.layout, contract, context.run.run_id, log=context.log.info)
+        outcome, total, rejected = done.outcome, done.rows_in_table, done.rejected
         for line in rejected:
             context.log.warning(f"rejected {line}")
         for f in outcome.files:
@@ -118,7 +108,7 @@ def ingest_asset(contract: Contract) -> dg.AssetsDefinition:
             "rows_in_table": total,
             "dagster/row_count": dg.MetadataValue.int(total),
             "rejected": _markdown_list(rejected),
-        }, check_results=file_checks(key, rejected, [f"{n} row(s): {reason}" for reason, n in reasons],
+        }, check_results=file_checks(key, rejected, [f"{n} row(s): {reason}" for reason, n in done.quarantine_reasons],
                                      outcome.rows_quarantined))
 
     return _ingest
@@ -139,11 +129,7 @@ STRAYS_KEY = dg.AssetKey(["landing", "stray_files"])
     check_specs=_check_specs(STRAYS_KEY, quarantine=False),
 )
 def stray_files(context: dg.AssetExecutionContext, settings: PlantrackSettings) -> dg.MaterializeResult:
-    con = connect(settings.layout.working)
-    try:
-        outcomes = ingest_strays(con, settings.layout.landing, context.run.run_id, log=context.log.warning)
-    finally:
-        con.close()
+    outcomes = record_strays(settings.layout, context.run.run_id, log=context.log.warning)
     rejected = [f"{f.path}: {f.error}" for f in outcomes]
     return dg.MaterializeResult(metadata={"files_rejected": len(outcomes), "rejected": _markdown_list(rejected)},
                                 check_results=file_checks(STRAYS_KEY, rejected))
