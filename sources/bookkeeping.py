@@ -166,25 +166,28 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
     redefined, so a file built by older code gets today's)."""
     con.execute(META)
     con.execute(DQ)
-    _times_with_zone(con)
+    if _times_with_zone(con):
+        con.execute(META)  # the views again, over the new types
+        con.execute(DQ)
 
 
-def _times_with_zone(con: duckdb.DuckDBPyConnection) -> None:
+def _times_with_zone(con: duckdb.DuckDBPyConnection) -> bool:
     """A file built before the times carried their zone has TIMESTAMP columns (``CREATE …
     IF NOT EXISTS`` leaves them so), written in the local time of the machine that built it
     (Python's local ``datetime.now()``/``fromtimestamp``; DuckDB's ``now()`` cast through the
     session zone, which is the machine's): they become TIMESTAMPTZ, read in that zone — the
-    session's, which DuckDB takes from the machine."""
+    session's, which DuckDB takes from the machine. True when it changed any."""
     old = con.execute(f"""SELECT table_schema, table_name, column_name FROM information_schema.columns
         WHERE data_type = 'TIMESTAMP' AND table_catalog = current_database()
           AND (table_schema, table_name, column_name) IN ({', '.join(f"('{s}', '{t}', '{c}')"
                                                                    for s, t, c in TIME_COLUMNS)})""").fetchall()
     if not old:
-        return
+        return False
     local = con.execute("SELECT current_setting('TimeZone')").fetchone()[0].replace("'", "''")
     for schema, table, column in old:
         con.execute(f"ALTER TABLE {schema}.{table} ALTER {column} SET DATA TYPE TIMESTAMPTZ "
                     f"USING timezone('{local}', {column})")
+    return True
 
 
 def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
