@@ -31,11 +31,13 @@ from pathlib import Path
 
 import duckdb
 
-# The storage format every warehouse file is written in: DuckDB 1.5's (storage version number
-# 68), which DuckDB 1.5.x (the `duckdb-cli` wheel, BI drivers on 1.x) and 2.x both open. DuckDB
-# 2.0 writes 69 by default, which no 1.x reader opens ("can only read versions between 64 and
-# 68"). A file keeps the format it was created in, so only creating one needs saying so.
-STORAGE_VERSION = "v1.5.0"
+# The storage format every warehouse file is written in: DuckDB 1.4's (storage version number
+# 67), which DuckDB 1.4.x (the LTS line), 1.5.x (the `duckdb-cli` wheel) and 2.x all open — and
+# so the BI drivers still on 1.x. DuckDB 2.0 writes a format by default that no 1.x reader opens
+# ("can only read versions between 64 and 68"); 1.5's (68) would shut out 1.4. Same size and
+# speed on the sample. A file keeps the format it was created in, so only creating one needs it.
+STORAGE_VERSION = "v1.4.0"
+STORAGE_VERSION_NUMBER = 67
 
 # the plan's time zone: where times are shown to people (stored as instants, in UTC)
 ZONE = "Asia/Shanghai"
@@ -43,7 +45,6 @@ ZONE = "Asia/Shanghai"
 TIME_COLUMNS = [("meta", "files", "received_at"), ("meta", "files", "processed_at"),
                 ("meta", "withdrawals", "withdrawn_at"), ("meta", "build_state", "built_at"),
                 ("meta", "runs", "finished_at"), ("dq", "check_results", "checked_at")]
-STORAGE_VERSION_NUMBER = 68
 
 META = """
 CREATE SCHEMA IF NOT EXISTS raw;

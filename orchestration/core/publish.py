@@ -44,9 +44,10 @@ def publish_warehouse(layout: Layout, run_id: str) -> list[str]:
     one), swap it in, then write the published file's record. Returns notes for the run
     summary (a write session's WAL moved aside).
 
-    The file is published in DuckDB 1.5's storage format (``bookkeeping.STORAGE_VERSION``),
-    which the 1.x CLI and BI drivers open as well as 2.x: a working file in a newer format (a
-    warehouse built before that was set) is rewritten in it first, once — it keeps it after."""
+    The file is published in DuckDB 1.4's storage format (``bookkeeping.STORAGE_VERSION``),
+    which the 1.4 and 1.5 CLIs and BI drivers open as well as 2.x: a working file in a newer
+    format (a warehouse built before that was set) is rewritten in it first, once — it keeps it
+    after."""
     bookkeeping.ensure_storage_version(layout.working)
     with duckdb.connect(str(layout.working)) as con:
         bookkeeping.ensure(con)

@@ -1,6 +1,6 @@
-"""The warehouse file itself: the storage format every reader opens (DuckDB 1.5's, which the 1.x
-CLI wheel reads), and a file built by older code — in 2.0's format, with TIMESTAMP times —
-carried over."""
+"""The warehouse file itself: the storage format every reader opens (DuckDB 1.4's, which the 1.4
+and 1.5 lines read, the 1.5.x CLI wheel included), and a file built by older code — in 2.0's
+format, with TIMESTAMP times — carried over."""
 
 import datetime as dt
 import subprocess
@@ -41,13 +41,13 @@ INSERT INTO dq.check_results (run_id, checked_at, suite, success) VALUES ('run-1
 def test_a_new_warehouse_is_written_in_the_format_1x_readers_open(tmp_path):
     path = tmp_path / "warehouse.duckdb"
     connect(path).close()
-    assert bookkeeping.storage_version_number(path) == bookkeeping.STORAGE_VERSION_NUMBER == 68
+    assert bookkeeping.storage_version_number(path) == bookkeeping.STORAGE_VERSION_NUMBER == 67
     # and stays in it once DuckDB 2.0 writes into it with its defaults
     con = duckdb.connect(str(path))
     con.execute("CREATE TABLE raw.t AS SELECT range AS i FROM range(200000)")
     con.execute("CHECKPOINT")
     con.close()
-    assert bookkeeping.storage_version_number(path) == 68
+    assert bookkeeping.storage_version_number(path) == 67
     done = subprocess.run([CLI, "-readonly", "-csv", str(path), "-c", "SELECT count(*) FROM raw.t"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -69,7 +69,7 @@ def test_a_file_in_duckdb_2_format_is_rewritten_once_with_everything_in_it(tmp_p
     assert done.returncode != 0 and "version number" in done.stderr  # what analysts met
 
     assert bookkeeping.ensure_storage_version(path) is True
-    assert bookkeeping.storage_version_number(path) == 68
+    assert bookkeeping.storage_version_number(path) == 67
     assert bookkeeping.ensure_storage_version(path) is False  # once
     done = subprocess.run([CLI, "-readonly", "-csv", str(path), "-c",
                            "SELECT (SELECT k FROM staging.v), (SELECT count(*) FROM staging.m(1)), "
