@@ -214,7 +214,8 @@ def create_file(path: Path) -> None:
 
 def storage_version_number(path: Path) -> int | None:
     """The storage version number in a DuckDB file's header (8-byte checksum, ``DUCK``, then a
-    little-endian uint64), None when the file is no DuckDB file."""
+    little-endian uint64: 64–68 for the formats of 1.0–1.5; 2.0's own format puts 999 there),
+    None when the file is no DuckDB file."""
     with open(path, "rb") as f:
         head = f.read(20)
     if len(head) < 20 or head[8:12] != b"DUCK":
@@ -231,7 +232,11 @@ def ensure_storage_version(path: Path) -> bool:
     if number is None or number <= STORAGE_VERSION_NUMBER:
         return False
     converted = path.with_name(path.name + ".converting")
-    converted.unlink(missing_ok=True)
+    leftovers = (converted, converted.with_name(converted.name + ".wal"))
+    for p in leftovers:
+        p.unlink(missing_ok=True)
+    # a WAL belongs to the path: fold it into the file first, so none is left to meet the new one
+    duckdb.connect(str(path)).close()
     con = duckdb.connect()
     try:
         src, dst = (str(p).replace("'", "''") for p in (path, converted))
@@ -243,5 +248,6 @@ def ensure_storage_version(path: Path) -> bool:
         os.replace(converted, path)
     finally:
         con.close()
-        converted.unlink(missing_ok=True)
+        for p in leftovers:
+            p.unlink(missing_ok=True)
     return True
