@@ -283,7 +283,7 @@ def run_suite(con: duckdb.DuckDBPyConnection, validator: Validator, name: str, r
 def record(con: duckdb.DuckDBPyConnection, run_id: str, outcome: SuiteOutcome) -> dt.datetime:
     """Store an evaluation in dq.check_results; returns its checked_at."""
     bookkeeping.ensure(con)
-    now = dt.datetime.now()
+    now = dt.datetime.now(dt.UTC)
     con.executemany(
         "INSERT INTO dq.check_results (run_id, checked_at, asset, suite, expectation, column_name, "
         "severity, success, observed_value, unexpected, message, extracts, rows_checked, judged_files) "

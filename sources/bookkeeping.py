@@ -14,12 +14,37 @@ dq.latest_results   each suite's newest evaluation, expectation by expectation
 dq.suite_verdicts   the verdict of each evaluation: passed / warning / failed, and its findings
 dq.current_verdicts the newest of those per suite
 
+Every time is a TIMESTAMPTZ — an instant (DuckDB stores it in UTC), shown in the reader's
+session time zone with its offset; the people reading are in Beijing (``ZONE``), and
+``SET TimeZone = 'Asia/Shanghai'`` shows their clock. Where a model needs a plain TIMESTAMP
+(the marts' ``last_delivery_at``), it converts explicitly to Beijing time (dbt macro
+``beijing_time``), never through the session's zone.
+
 The verdict rule (an ``error`` expectation failed → failed; only ``warning`` ones → warning) is
 ``dq.suite_verdicts``; everything that reports a verdict selects from it."""
 
 from __future__ import annotations
 
+import os
+import struct
+from pathlib import Path
+
 import duckdb
+
+# The storage format every warehouse file is written in: DuckDB 1.4's (storage version number
+# 67), which DuckDB 1.4.x (the LTS line), 1.5.x (the `duckdb-cli` wheel) and 2.x all open — and
+# so the BI drivers still on 1.x. DuckDB 2.0 writes a format by default that no 1.x reader opens
+# ("can only read versions between 64 and 68"); 1.5's (68) would shut out 1.4. Same size and
+# speed on the sample. A file keeps the format it was created in, so only creating one needs it.
+STORAGE_VERSION = "v1.4.0"
+STORAGE_VERSION_NUMBER = 67
+
+# the plan's time zone: where times are shown to people (stored as instants, in UTC)
+ZONE = "Asia/Shanghai"
+# every time column of meta.* and dq.*: TIMESTAMPTZ (files built before were TIMESTAMP)
+TIME_COLUMNS = [("meta", "files", "received_at"), ("meta", "files", "processed_at"),
+                ("meta", "withdrawals", "withdrawn_at"), ("meta", "build_state", "built_at"),
+                ("meta", "runs", "finished_at"), ("dq", "check_results", "checked_at")]
 
 META = """
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -31,8 +56,8 @@ CREATE TABLE IF NOT EXISTS meta.files (
     path             VARCHAR NOT NULL,     -- relative to the landing folder
     sha256           VARCHAR NOT NULL,
     size_bytes       BIGINT NOT NULL,
-    received_at      TIMESTAMP NOT NULL,   -- when the file landed (its modification time)
-    processed_at     TIMESTAMP NOT NULL,
+    received_at      TIMESTAMPTZ NOT NULL, -- when the file landed (its modification time)
+    processed_at     TIMESTAMPTZ NOT NULL,
     run_id           VARCHAR,
     status           VARCHAR NOT NULL CHECK (status IN ('loaded', 'rejected', 'duplicate')),
     encoding         VARCHAR,
@@ -53,7 +78,7 @@ ALTER TABLE meta.files ADD COLUMN IF NOT EXISTS columns_delivered VARCHAR[];
 -- longer count, the earlier deliveries count again; the rows stay in raw as history
 CREATE TABLE IF NOT EXISTS meta.withdrawals (
     file_id      BIGINT PRIMARY KEY,
-    withdrawn_at TIMESTAMP NOT NULL,
+    withdrawn_at TIMESTAMPTZ NOT NULL,
     reason       VARCHAR NOT NULL,
     withdrawn_by VARCHAR
 );
@@ -81,10 +106,10 @@ CREATE TABLE IF NOT EXISTS meta.build_state (
     name        VARCHAR PRIMARY KEY,  -- 'dbt_project': what the models were built from;
                                       -- 'publication': the run that published the file
     fingerprint VARCHAR NOT NULL,     -- hash of the project files and the as-of date, or a run id
-    built_at    TIMESTAMP NOT NULL
+    built_at    TIMESTAMPTZ NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta.runs (
-    run_id VARCHAR, finished_at TIMESTAMP, trigger VARCHAR, exit_code INTEGER,
+    run_id VARCHAR, finished_at TIMESTAMPTZ, trigger VARCHAR, exit_code INTEGER,
     files_loaded INTEGER, files_rejected INTEGER, rows_loaded BIGINT, rows_quarantined BIGINT,
     checks_failed VARCHAR[], checks_warned VARCHAR[], failed_steps VARCHAR[],
     marts_rebuilt BOOLEAN, rejected JSON, summary VARCHAR
@@ -95,7 +120,7 @@ DQ = """
 CREATE SCHEMA IF NOT EXISTS dq;
 CREATE TABLE IF NOT EXISTS dq.check_results (
     run_id         VARCHAR,
-    checked_at     TIMESTAMP,
+    checked_at     TIMESTAMPTZ,
     asset          VARCHAR,      -- the asset the suite guards, e.g. raw/env_boilers
     suite          VARCHAR,
     expectation    VARCHAR,      -- GX expectation type
@@ -142,6 +167,28 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
     redefined, so a file built by older code gets today's)."""
     con.execute(META)
     con.execute(DQ)
+    if _times_with_zone(con):
+        con.execute(META)  # the views again, over the new types
+        con.execute(DQ)
+
+
+def _times_with_zone(con: duckdb.DuckDBPyConnection) -> bool:
+    """A file built before the times carried their zone has TIMESTAMP columns (``CREATE …
+    IF NOT EXISTS`` leaves them so), written in the local time of the machine that built it
+    (Python's local ``datetime.now()``/``fromtimestamp``; DuckDB's ``now()`` cast through the
+    session zone, which is the machine's): they become TIMESTAMPTZ, read in that zone — the
+    session's, which DuckDB takes from the machine. True when it changed any."""
+    old = con.execute(f"""SELECT table_schema, table_name, column_name FROM information_schema.columns
+        WHERE data_type = 'TIMESTAMP' AND table_catalog = current_database()
+          AND (table_schema, table_name, column_name) IN ({', '.join(f"('{s}', '{t}', '{c}')"
+                                                                   for s, t, c in TIME_COLUMNS)})""").fetchall()
+    if not old:
+        return False
+    local = con.execute("SELECT current_setting('TimeZone')").fetchone()[0].replace("'", "''")
+    for schema, table, column in old:
+        con.execute(f"ALTER TABLE {schema}.{table} ALTER {column} SET DATA TYPE TIMESTAMPTZ "
+                    f"USING timezone('{local}', {column})")
+    return True
 
 
 def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -163,3 +210,51 @@ def failing_now(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
                           WHERE list_contains(verdicts.judged_files, withdrawals.file_id)
                             AND withdrawals.withdrawn_at > verdicts.checked_at)
         ORDER BY verdicts.suite""").fetchall()
+
+
+def create_file(path: Path) -> None:
+    """An empty warehouse file in ``STORAGE_VERSION`` where there is none yet (opened and
+    closed on its own: a second connection with another configuration would be refused)."""
+    if not path.exists():
+        duckdb.connect(str(path), config={"storage_compatibility_version": STORAGE_VERSION}).close()
+
+
+def storage_version_number(path: Path) -> int | None:
+    """The storage version number in a DuckDB file's header (8-byte checksum, ``DUCK``, then a
+    little-endian uint64: 64–68 for the formats of 1.0–1.5; 2.0's own format puts 999 there),
+    None when the file is no DuckDB file."""
+    with open(path, "rb") as f:
+        head = f.read(20)
+    if len(head) < 20 or head[8:12] != b"DUCK":
+        return None
+    return struct.unpack("<Q", head[12:20])[0]
+
+
+def ensure_storage_version(path: Path) -> bool:
+    """Rewrite ``path`` in ``STORAGE_VERSION`` when it is in a newer format (a warehouse built
+    before the format was set, or a file dbt created): every table, view, macro and sequence
+    copied (``COPY FROM DATABASE``) into a new file that is renamed over it. True when it did.
+    Only with no other connection open on ``path``."""
+    number = storage_version_number(path)
+    if number is None or number <= STORAGE_VERSION_NUMBER:
+        return False
+    converted = path.with_name(path.name + ".converting")
+    leftovers = (converted, converted.with_name(converted.name + ".wal"))
+    for p in leftovers:
+        p.unlink(missing_ok=True)
+    # a WAL belongs to the path: fold it into the file first, so none is left to meet the new one
+    duckdb.connect(str(path)).close()
+    con = duckdb.connect()
+    try:
+        src, dst = (str(p).replace("'", "''") for p in (path, converted))
+        con.execute(f"ATTACH '{src}' AS src (READ_ONLY)")
+        con.execute(f"ATTACH '{dst}' AS dst (STORAGE_VERSION '{STORAGE_VERSION}')")
+        con.execute("COPY FROM DATABASE src TO dst")
+        con.execute("DETACH dst")
+        con.execute("DETACH src")
+        os.replace(converted, path)
+    finally:
+        con.close()
+        for p in leftovers:
+            p.unlink(missing_ok=True)
+    return True

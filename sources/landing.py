@@ -35,9 +35,9 @@ class Entry:
 
     @property
     def received_ms(self) -> int:
-        """Its modification time as meta.files.received_at holds it (local time, ms)."""
+        """Its modification time as meta.files.received_at holds it (to the microsecond), in ms."""
         import datetime as dt
-        return round(dt.datetime.fromtimestamp(self.mtime).timestamp() * 1000)
+        return round(dt.datetime.fromtimestamp(self.mtime, dt.UTC).timestamp() * 1000)
 
     def fingerprint(self) -> str:
         """A content hash for meta.files: the file's, or the link's own text for a link that

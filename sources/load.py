@@ -43,6 +43,7 @@ def connect(warehouse: Path | None) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(":memory:")
     else:
         warehouse.parent.mkdir(parents=True, exist_ok=True)
+        bookkeeping.create_file(warehouse)
         con = duckdb.connect(str(warehouse))
     bookkeeping.ensure(con)
     described = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw' "
@@ -109,7 +110,7 @@ def sha256_of(path: Path) -> str:
 
 def seen_files(con: duckdb.DuckDBPyConnection, extract: str | None = None) -> set[tuple[str, int, int]]:
     """(path, size, modification time in ms) of every file meta.files records (of one extract)."""
-    # received_at is the file's local modification time: compare it the way it was made
+    # received_at is the file's modification time (an instant, to the microsecond): in ms
     return {(path, size, round(received.timestamp() * 1000)) for path, size, received in con.execute(
         "SELECT path, size_bytes, received_at FROM meta.files WHERE ? IS NULL OR extract = ?",
         [extract, extract]).fetchall()}
@@ -176,8 +177,8 @@ def reject_unread(con: duckdb.DuckDBPyConnection, entry: Entry, run_id: str | No
     """meta.files row for a file that cannot be a delivery: status rejected, the reason."""
     started = time.monotonic()
     record = dict(extract=entry.extract, path=entry.rel, sha256=entry.fingerprint(),
-                  size_bytes=entry.size, received_at=dt.datetime.fromtimestamp(entry.mtime),
-                  processed_at=dt.datetime.now(), run_id=run_id)
+                  size_bytes=entry.size, received_at=dt.datetime.fromtimestamp(entry.mtime, dt.UTC),
+                  processed_at=dt.datetime.now(dt.UTC), run_id=run_id)
     return _reject(con, record, entry.rel, started, entry.problem)
 
 
@@ -214,8 +215,8 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path, re
     started = time.monotonic()
     stat = path.stat()
     record = dict(extract=contract.extract, path=rel, sha256=None, size_bytes=stat.st_size,
-                  received_at=dt.datetime.fromtimestamp(stat.st_mtime),
-                  processed_at=dt.datetime.now(), run_id=run_id)
+                  received_at=dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC),
+                  processed_at=dt.datetime.now(dt.UTC), run_id=run_id)
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(sha256_of, path)
         try:

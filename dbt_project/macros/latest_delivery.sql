@@ -7,15 +7,22 @@
      delivered earlier (quality_withdrawn_values lists such "withdrawn?" cells);
    - a withdrawn delivery (meta.withdrawals, `plantrack withdraw`) does not count;
    - as_known_on (a SQL date expression, optional): only deliveries received on or before that
-     day count, and only withdrawals made by then — the figures as known on that date.
+     day (in Beijing) count, and only withdrawals made by then — the figures as known on that date.
    Deliveries received at the same time are ordered by file_id (the loader's order: time, then path).
 
    raw keeps every delivery, so the history stays queryable. Columns: the key, each measure's
    newest figure; _file_id / _row = the newest delivery of the key and its row, _delivered_at =
-   when it landed, _key = the key as text, _value_files = map measure → meta.files.file_id its
+   when it landed (Beijing time), _key = the key as text, _value_files = map measure → meta.files.file_id its
    figure comes from, _withdrawn_values = list of {measure, missing_in_file, missing_in_row, figure_from_file}. #}
 {% macro latest_delivery(extract, key, as_known_on=none) %}
 {%- set relation = source('raw', extract) -%}
+{%- set deliveries, files, withdrawals = relation, source('meta', 'files'), source('meta', 'withdrawals') -%}
+{%- if as_known_on is not none -%}
+    {#- a table macro is stored in the file: without the catalog's name, which is the name the
+        file is opened under (a CLI opening a copy, an analyst's ATTACH … AS wh) -#}
+    {%- set deliveries, files, withdrawals = relation.include(database=false), files.include(database=false),
+                                             withdrawals.include(database=false) -%}
+{%- endif -%}
 {%- set measures = [] -%}
 {%- for col in (adapter.get_columns_in_relation(relation) if execute else []) -%}
     {%- if col.name not in key and col.name not in ['_file_id', '_row'] -%}{%- do measures.append(col.name) -%}{%- endif -%}
@@ -29,7 +36,7 @@ select
 {%- endfor %}
     max(r._file_id) as _file_id,
     max_by(r._row, r._file_id) as _row,
-    max(f.received_at) as _delivered_at,
+    {{ beijing_time('max(f.received_at)') }} as _delivered_at,
     concat_ws(' / ', {% for k in key %}cast(r.{{ k }} as varchar){{ ', ' if not loop.last }}{% endfor %}) as _key,
     map_from_entries([
     {%- for m in measures %}
@@ -46,17 +53,17 @@ select
          'figure_from_file': max(r._file_id) filter (where r.{{ m }} is not null)}{{ ',' if not loop.last }}
     {%- endfor %}
     ], lambda w: w.missing_in_file > w.figure_from_file) as _withdrawn_values
-from {{ relation }} as r
-join {{ source('meta', 'files') }} as f on f.file_id = r._file_id
+from {{ deliveries }} as r
+join {{ files }} as f on f.file_id = r._file_id
 where r._file_id not in (
-    select w.file_id from {{ source('meta', 'withdrawals') }} as w
+    select w.file_id from {{ withdrawals }} as w
     {%- if as_known_on is not none %}
     -- as known then: a delivery withdrawn later still counted on that day
-    where w.withdrawn_at < cast({{ as_known_on }} as date) + interval 1 day
+    where {{ beijing_time('w.withdrawn_at') }} < cast({{ as_known_on }} as date) + interval 1 day
     {%- endif %}
 )
 {%- if as_known_on is not none %}
-  and f.received_at < cast({{ as_known_on }} as date) + interval 1 day
+  and {{ beijing_time('f.received_at') }} < cast({{ as_known_on }} as date) + interval 1 day
 {%- endif %}
 group by {% for k in key %}r.{{ k }}{{ ', ' if not loop.last }}{% endfor %}
 {% endmacro %}

@@ -89,10 +89,11 @@ def story(clean_run, tmp_path_factory):
     out["code_2"], _ = run(tmp)
     out["after_2"], out["marts_after_2"] = _figures(wh), _marts(wh)
     out["history"] = wh.execute(f"SELECT count(*) FROM raw.stats_city_indicators WHERE {SHENYANG_2015}").fetchall()[0][0]
-    # as known on 2016-03-05 the revision counted (it was withdrawn years later); as known today, not
+    # as known on 2016-03-05 the revision counted (it was withdrawn years later); as known today
+    # (in Beijing: the day the macro compares with), not
     out["as_known_after_withdrawal"] = [
         wh.execute(f"SELECT energy_total FROM staging.stats_city_indicators_as_known_on({d}) "
-                   f"WHERE {SHENYANG_2015}").fetchall()[0][0] for d in ("DATE '2016-03-05'", "current_date")]
+                   f"WHERE {SHENYANG_2015}").fetchall()[0][0] for d in ("DATE '2016-03-05'", "CAST(timezone('Asia/Shanghai', now()) AS DATE)")]
 
     # 3. a typo that blocks, then its withdrawal
     _deliver(landing, "stats_city_indicators", "指数.csv",

@@ -13,12 +13,15 @@ import datetime as dt
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import plotly.graph_objects as go
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
+
+from sources.bookkeeping import ZONE
 
 from ..status import latest_as_of
 from .dictionary import data_dictionary
@@ -171,7 +174,7 @@ def render(data: dict, dictionary_tables) -> str:
     template = env.get_template("bulletin.html.j2")
     return template.render(
         **data, headline_names=HEADLINE_NAMES, status=STATUS, colours=WARNING_COLOURS,
-        generated_at=dt.datetime.now().isoformat(timespec="minutes").replace("T", " "),
+        generated_at=dt.datetime.now(ZoneInfo(ZONE)).isoformat(timespec="minutes").replace("T", " "),
         plotly_js=get_plotlyjs(), font=FONT, dictionary=dictionary_tables,
         charts={"progress": _chart_html(progress_chart(data["headline"]), "chart-progress"),
                 "cities": _chart_html(city_chart(data["cities"]), "chart-cities"),

@@ -1,0 +1,7 @@
+{# An instant (meta.files.received_at, meta.withdrawals.withdrawn_at: TIMESTAMPTZ) as Beijing
+   wall-clock time (a plain TIMESTAMP), the plan's clock. Explicit, because a cast between
+   TIMESTAMPTZ and TIMESTAMP or DATE goes through the session's TimeZone setting, which is
+   the machine's: the same warehouse would give other values elsewhere. #}
+{% macro beijing_time(instant) -%}
+timezone('Asia/Shanghai', {{ instant }})
+{%- endmacro %}
