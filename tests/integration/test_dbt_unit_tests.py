@@ -1,4 +1,4 @@
-"""The dbt unit tests (hand-worked figures in dbt_project/models/**/_unit_tests.yml) run here,
+"""The dbt unit tests (hand-worked figures in the unit_tests of dbt_project/models/**/<model>.yml) run here,
 not in the nightly build: their inputs are fixtures, so running them every night would only
 cost time. dbt needs the models' input relations for their column types: a copy of the sample
 warehouse provides them."""

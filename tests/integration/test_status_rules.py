@@ -3,7 +3,7 @@
 that can still change, 左右 at the plan's precision, sums that know a part is missing, one price
 base, progress judged at the data's own date, per-year targets in per-year units, levels without
 a starting value judged on the gap left. The maths of each rule has dbt unit tests with
-hand-worked figures (models/*/_unit_tests.yml); these check that the sample build obeys them."""
+hand-worked figures (unit_tests in models/*/<model>.yml); these check that the sample build obeys them."""
 
 import math
 

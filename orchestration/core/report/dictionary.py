@@ -1,5 +1,5 @@
 """The data dictionary of the published marts, generated from the dbt project's descriptions
-(models/marts/_marts.yml: description, data_type, meta.unit): one source for the dbt docs,
+(models/marts/<mart>.yml: description, data_type, meta.unit): one source for the dbt docs,
 the Parquet manifest, the dictionary files shipped with the exports and the bulletin's
 appendix."""
 
@@ -53,7 +53,7 @@ def data_dictionary(manifest_path: Path) -> list[Table]:
 def dictionary_markdown(tables: list[Table]) -> str:
     lines = ["# plantrack data dictionary 数据字典", "",
              "The marts of the warehouse (`marts.<name>` in DuckDB, `<name>.parquet` in the exports).",
-             "Generated from the dbt project's descriptions (dbt_project/models/marts/_marts.yml).", ""]
+             "Generated from the dbt project's descriptions (dbt_project/models/marts/<mart>.yml).", ""]
     for t in tables:
         lines += [f"## {t.name}", "", t.description, "", f"File: `{t.file}`", "",
                   "| column 列 | type 类型 | unit 单位 | meaning 含义 |", "|---|---|---|---|"]
