@@ -960,9 +960,10 @@ def _reason_sql(col: Column, r: str, v: str) -> str:
                        f"{_lit('a percentage in a column measured in ' + col.unit)} ELSE pt_not_number({r}) END")
     elif col.type == "number":
         parse_error = f"pt_not_number({r})"
-    elif col.type == "integer":  # infinity is said as such; anything else is not a whole number
-        parse_error = (f"CASE WHEN pt_not_number({r}) <> 'not a number' THEN pt_not_number({r}) "
-                       f"ELSE 'not a whole number' END")
+    elif col.type == "integer":  # a count: 34.5 is a number but not a whole one; 十二 is no number
+        parse_error = (f"CASE WHEN pt_not_number({r}) = 'not a finite number (too large)' "
+                       f"AND abs(try_cast(pt_key({r}) AS DOUBLE)) < 9.2e18 THEN 'not a whole number' "
+                       f"ELSE pt_not_number({r}) END")
     else:
         parse_error = _lit(_PARSE_ERRORS.get(col.type, "unreadable"))
     if col.type == "period":

@@ -452,7 +452,7 @@ class Sample:
                     rows.append([forms[(m + i) % 3](y, m), name_of(code, "short"), yellow, old,
                                  round(yellow * self.rng.uniform(0.05, 0.12))])
         rows[40][2] = "1,2O5"  # letter O for zero
-        _plant("transport_vehicle_retirements", "黄标车淘汰月报.csv", 42, "not a whole number")
+        _plant("transport_vehicle_retirements", "黄标车淘汰月报.csv", 42, "not a number")
         self.out.csv("transport_vehicle_retirements", "黄标车淘汰月报.csv",
                      ["统计期", "地区", "淘汰黄标车(辆)", "淘汰老旧车(辆)", "其中2005年前注册营运黄标车(辆)"],
                      rows, encoding="gb18030")

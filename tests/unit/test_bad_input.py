@@ -173,3 +173,17 @@ def test_a_note_naming_its_column_sets_that_columns_unit(landing, ingest, wareho
     out = ingest("stats_city_indicators")
     assert out.files[0].status == "loaded", out.files[0].error
     assert rows(warehouse, "SELECT gdp_current, energy_total FROM raw.stats_city_indicators") == [(7158.9, 2800.0)]
+
+
+@pytest.mark.parametrize("cell, reason", [
+    ("34.5", "not a whole number"),          # a number, but a count cannot be half a vehicle
+    ("1,2O5", "not a number"),                # letter O for zero
+    ("十二", "not a number"),
+    ("inf", "not a finite number (infinity)"),
+])
+def test_a_count_that_is_not_whole_is_said_so(landing, ingest, warehouse, cell, reason):
+    landing.deliver("transport_vehicle_retirements", "r.csv",
+                    f'统计期,地区,淘汰黄标车(辆)\n2014-01,沈阳市,12\n2014-02,沈阳市,"{cell}"\n')
+    ingest("transport_vehicle_retirements")
+    assert quarantine(warehouse) == [("transport_vehicle_retirements/r.csv", 3, "yellow_label_retired", cell, reason)]
+
