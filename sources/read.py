@@ -806,6 +806,12 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
     -- DuckDB's cast reads nan, inf and infinity: a number is finite or it is not one. Commas
     -- are thousands separators only in groups of three (1,5 is not fifteen).
     CREATE OR REPLACE TEMP MACRO pt_finite(x) AS CASE WHEN isfinite(x) THEN x END;
+    -- a delivered figure times a power of ten (a header's 万元 into a column in 亿元) is exact in
+    -- decimal but not in binary (152000 × 0.0001 = 15.200000000000001): a double holds 15
+    -- significant digits, scaling adds none, so the product rounded to 15 of them is the exact
+    -- decimal (15.2). Only scaled cells pay for it.
+    CREATE OR REPLACE TEMP MACRO pt_scaled(x, factor) AS CASE WHEN x * factor = 0 OR NOT isfinite(x * factor)
+        THEN x * factor ELSE round(x * factor, CAST(14 - floor(log10(abs(x * factor))) AS INTEGER)) END;
     CREATE OR REPLACE TEMP MACRO pt_number_text(s) AS
         CASE WHEN regexp_full_match(pt_key(s), '[+-]?(\\d{{1,3}}(,\\d{{3}})+|\\d*)(\\.\\d+)?%?')
              THEN try_cast(regexp_replace(pt_key(s), '[,%]', '', 'g') AS DOUBLE) END;
@@ -900,18 +906,17 @@ def define_macros(con: duckdb.DuckDBPyConnection) -> None:
 
 def _value_sql(col: Column, r: str, scale: float, bulk: bool) -> str:
     """The typed value of cell expression ``r``, NULL when missing or unparsable."""
-    scaled = "" if scale == 1 else f" * {scale!r}"
     t = col.type
+    number = f"pt_number({r})" if scale == 1 else f"pt_scaled(pt_number({r}), {scale!r})"
     if t == "text":
         return f"pt_text({r})"
     if t == "number" and col.unit and col.unit != "%":
         # '5%' under a column measured in 亿元 is no 5 亿元: a percentage where an amount belongs
-        return f"CASE WHEN contains({r}, '%') THEN NULL ELSE pt_number({r}){scaled} END"
+        return f"CASE WHEN contains({r}, '%') THEN NULL ELSE {number} END"
     if t == "number":
-        return f"pt_number({r}){scaled}"
+        return number
     if t == "integer":
-        return (f"CASE WHEN pt_number({r}){scaled} = round(pt_number({r}){scaled}) "
-                f"THEN CAST(pt_number({r}){scaled} AS BIGINT) END")
+        return f"CASE WHEN {number} = round({number}) THEN CAST({number} AS BIGINT) END"
     if t == "region":
         return f"pt_region({r})"
     if t == "year":

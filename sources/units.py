@@ -39,6 +39,48 @@ UNITS: dict[str, dict[str, float]] = {
 }
 
 
+# The unit codes of the targets seed (targets.unit, carried by the marts: 10k_kw, 100m_yuan,
+# pct …) as people read them: Chinese, and English beside it. A code of an amount uses the
+# spelling of the table above (万千瓦, 亿元: a test holds them to it, scale included); the others
+# are counts and shares. Read by the bulletin and `plantrack status` (unit_label).
+TARGET_UNITS: dict[str, tuple[str, str]] = {
+    "pct": ("%", "percent"),
+    "pct_per_year": ("%/年", "% a year"),
+    "pct_of_gdp": ("占GDP的%", "% of GDP"),
+    "pct_of_capacity": ("占发电装机的%", "% of generating capacity"),
+    "pct_of_new_floor_area": ("占新建建筑面积的%", "% of new floor area"),
+    "pct_of_purchases": ("占更新车辆的%", "% of vehicles bought"),
+    "pct_of_units": ("占台数的%", "% of units"),
+    "pct_of_vehicles": ("占车辆数的%", "% of vehicles"),
+    "100m_yuan": ("亿元", "100 million yuan"),
+    "100m_kwh": ("亿千瓦时", "100 million kWh"),
+    "10k_kw": ("万千瓦", "10,000 kW"),
+    "10k_t": ("万吨", "10,000 t"),
+    "10k_tce": ("万吨标准煤", "10,000 t of standard coal"),
+    "10k_t_clinker": ("万吨熟料", "10,000 t of clinker"),
+    "10k_t_per_day": ("万吨/日", "10,000 t a day"),
+    "m2": ("平方米", "m²"),
+    "plants": ("座", "plants"),
+    "boilers": ("台", "boilers"),
+    "vehicles": ("辆", "vehicles"),
+    "cities": ("个市", "cities"),
+    "counties": ("个县（市）", "counties"),
+    "flag": ("是/否", "yes/no"),
+}
+
+
+def unit_names(code: str | None) -> tuple[str, str]:
+    """(Chinese, English) of a target's unit code; an unknown code is shown as it is."""
+    if not code:
+        return ("", "")
+    return TARGET_UNITS.get(code, (code, code))
+
+
+def unit_label(code: str | None) -> str:
+    """``万千瓦 (10,000 kW)`` for ``10k_kw``; ``%`` for ``pct``; the code itself if unknown."""
+    zh, en = unit_names(code)
+    return zh if zh in ("%", "") or zh == en else f"{zh} ({en})"
+
 @cache
 def _index() -> dict[str, tuple[str, float]]:
     index: dict[str, tuple[str, float]] = {}

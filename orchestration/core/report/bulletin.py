@@ -10,6 +10,7 @@ read from the marts; nothing is computed here but formatting."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,8 @@ import duckdb
 import plotly.graph_objects as go
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from plotly.offline import get_plotlyjs
-from plotly.subplots import make_subplots
+
+from sources.units import unit_names
 
 from sources.bookkeeping import ZONE
 
@@ -44,6 +46,10 @@ STATUS = {"achieved": ("已完成", "achieved"), "about_met": ("约数达标", "
 WARNING_COLOURS = {"green": "#2e7d32", "yellow": "#f9a825", "red": "#c62828", None: "#9e9e9e"}
 FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
 TEMPLATES = Path(__file__).parent
+# the dated bulletins kept in reports/ (the README promises the last 90); older ones are pruned
+# when a new one is written. bulletin.html and --out files are never pruned.
+KEEP_DATED = 90
+DATED = re.compile(r"bulletin_(\d{4}-\d{2}-\d{2})\.html")
 
 
 @dataclass
@@ -94,36 +100,53 @@ def gather(warehouse: Path, as_of: str | None = None) -> dict:
         quarantine = _rows(con, """
             SELECT extract, reason, sum(rows)::BIGINT AS rows
             FROM meta.quarantine_reasons GROUP BY ALL ORDER BY rows DESC, extract LIMIT 20""")
+        # the targets' short names (seed targets); none in a warehouse published before them
+        named = con.execute("""SELECT count(*) FROM information_schema.columns WHERE table_schema = 'reference'
+            AND table_name = 'targets' AND column_name IN ('name_zh', 'name_en')""").fetchall()[0][0] == 2
+        target_names = {r[0]: (r[1], r[2]) for r in con.execute(
+            "SELECT target_id, name_zh, name_en FROM reference.targets").fetchall()} if named else {}
     finally:
         con.close()
     return dict(as_of=date, is_latest=is_latest, city_period=city_period, headline=headline,
                 trend=trend, cities=cities, warnings=warnings,
-                checks=checks, suites=suites, files=files, rejected=rejected, quarantine=quarantine)
+                checks=checks, suites=suites, files=files, rejected=rejected, quarantine=quarantine,
+                target_names=target_names)
 
 
 # ---- charts (plotly figures; plotly.js is inlined once in the page) ----
 
-def _layout(fig: go.Figure, title: str, height: int, top: int = 60) -> go.Figure:
-    fig.update_layout(title=dict(text=title, font=dict(size=15)), height=height, font=dict(family=FONT, size=12),
-                      margin=dict(l=10, r=10, t=top, b=10), paper_bgcolor="white", plot_bgcolor="white",
-                      legend=dict(orientation="h", y=-0.12))
+def _layout(fig: go.Figure, height: int, title: str | None = None, top: int = 10) -> go.Figure:
+    """A chart that follows its container's width (the page is read on phones too): no fixed
+    width, margins that grow to fit the labels, the legend below. A chart's heading is HTML in
+    the page, where it wraps; only a small multiple carries its own short title."""
+    fig.update_layout(title=dict(text=title, font=dict(size=13), x=0.02, xanchor="left") if title else None,
+                      height=height, autosize=True, font=dict(family=FONT, size=12),
+                      margin=dict(l=10, r=10, t=top, b=10, autoexpand=True), paper_bgcolor="white",
+                      plot_bgcolor="white", legend=dict(orientation="h", y=-0.12, x=0))
     fig.update_xaxes(gridcolor="#eee", zerolinecolor="#999")
     fig.update_yaxes(gridcolor="#eee", zerolinecolor="#999")
     return fig
 
 
+def _wrap(name: str, width: int = 8) -> str:
+    """A long Chinese axis label in lines of `width` characters, so that the plot keeps its
+    width on a phone."""
+    return "<br>".join(name[i:i + width] for i in range(0, len(name), width))
+
+
 def progress_chart(headline: list[dict]) -> go.Figure:
-    names = [HEADLINE_NAMES[r["target_id"]][0] for r in headline]
+    names = [_wrap(HEADLINE_NAMES[r["target_id"]][0]) for r in headline]
     done = [None if r["completion_ratio"] is None else 100 * r["completion_ratio"] for r in headline]
     elapsed = [None if r["time_elapsed_ratio"] is None else 100 * r["time_elapsed_ratio"] for r in headline]
     fig = go.Figure([
         go.Bar(name="完成进度 completion (%)", y=names, x=done, orientation="h",
                marker_color=[WARNING_COLOURS[r["warning_level"]] for r in headline],
-               text=[f"{v:.0f}%" if v is not None else "—" for v in done], textposition="outside"),
+               text=[f"{v:.0f}%" if v is not None else "—" for v in done], textposition="outside",
+               cliponaxis=False),
         go.Bar(name="时间进度 time elapsed (%)", y=names, x=elapsed, orientation="h", marker_color="#90a4ae"),
     ])
-    fig.update_layout(barmode="group", yaxis=dict(autorange="reversed"))
-    return _layout(fig, "目标完成进度与时间进度 — Progress against schedule", 420)
+    fig.update_layout(barmode="group", yaxis=dict(autorange="reversed", automargin=True))
+    return _layout(fig, 460).update_layout(margin=dict(r=44))  # room for the last bar's label
 
 
 def city_chart(cities: list[dict]) -> go.Figure:
@@ -135,27 +158,31 @@ def city_chart(cities: list[dict]) -> go.Figure:
         go.Scatter(name="下达目标 allocated cut (%)", x=names, y=[c["allocated_cut"] for c in rows],
                    mode="markers", marker=dict(symbol="line-ew", size=26, line=dict(width=3, color="#212121"))),
     ])
-    return _layout(fig, "各市单位GDP能耗累计降低率与下达目标 — Each city's energy-intensity cut against its allocation", 420)
+    fig.update_xaxes(automargin=True)
+    return _layout(fig, 420)
 
 
-def trend_chart(trend: list[dict]) -> go.Figure:
-    fig = make_subplots(rows=2, cols=3, subplot_titles=[HEADLINE_NAMES[t][0] for t in HEADLINE],
-                        vertical_spacing=0.16, horizontal_spacing=0.07)
+def trend_charts(trend: list[dict]) -> list[go.Figure]:
+    """The headline cuts' trend as six small charts, one per target: the page lays them out
+    three abreast on a screen and one under another on a phone (one figure of 2 × 3 subplots
+    squeezed their titles into each other at phone width)."""
+    figures = []
     for i, target in enumerate(HEADLINE):
         rows = [r for r in trend if r["target_id"] == target]
-        row, col = i // 3 + 1, i % 3 + 1
-        fig.add_trace(go.Scatter(x=[r["as_of"] for r in rows], y=[r["actual_value"] for r in rows],
-                                 mode="lines+markers", name="实际 actual (%)", line=dict(color="#1565c0"),
-                                 showlegend=i == 0), row=row, col=col)
+        fig = go.Figure(go.Scatter(x=[r["as_of"] for r in rows], y=[r["actual_value"] for r in rows],
+                                   mode="lines+markers", name="实际 actual (%)", line=dict(color="#1565c0")))
         if rows and rows[-1]["target_value"] is not None:
             fig.add_trace(go.Scatter(x=[rows[0]["as_of"], rows[-1]["as_of"]], y=[rows[-1]["target_value"]] * 2,
-                                     mode="lines", name="目标 target (%)", line=dict(color="#c62828", dash="dash"),
-                                     showlegend=i == 0), row=row, col=col)
-    return _layout(fig, "主要指标累计降低率走势（较2013年）— Trend of the headline cuts since 2013 (%)", 580, top=95)
+                                     mode="lines", name="目标 target (%)", line=dict(color="#c62828", dash="dash")))
+        fig.update_layout(showlegend=i == 0)
+        fig.update_xaxes(automargin=True, nticks=4)
+        figures.append(_layout(fig, 260, title=HEADLINE_NAMES[target][0], top=36))
+    return figures
 
 
 def _chart_html(fig: go.Figure, div_id: str) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
+    # responsive: the chart follows its container when the window (or a phone) turns
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, default_width="100%",
                        config={"displaylogo": False, "responsive": True})
 
 
@@ -171,6 +198,7 @@ def render(data: dict, dictionary_tables) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
     env.filters["num"] = _number
     env.filters["pct"] = lambda v: "—" if v is None else f"{100 * v:.0f}%"
+    env.filters["unit_names"] = unit_names  # 10k_kw → (万千瓦, 10,000 kW): sources/units.py
     template = env.get_template("bulletin.html.j2")
     return template.render(
         **data, headline_names=HEADLINE_NAMES, status=STATUS, colours=WARNING_COLOURS,
@@ -178,7 +206,8 @@ def render(data: dict, dictionary_tables) -> str:
         plotly_js=get_plotlyjs(), font=FONT, dictionary=dictionary_tables,
         charts={"progress": _chart_html(progress_chart(data["headline"]), "chart-progress"),
                 "cities": _chart_html(city_chart(data["cities"]), "chart-cities"),
-                "trend": _chart_html(trend_chart(data["trend"]), "chart-trend")})
+                "trend": [_chart_html(fig, f"chart-trend-{target}")
+                          for fig, target in zip(trend_charts(data["trend"]), HEADLINE)]})
 
 
 def write_bulletin(warehouse: Path, folder: Path, dbt_manifest: Path, as_of: str | None = None,
@@ -206,5 +235,17 @@ def write_bulletin(warehouse: Path, folder: Path, dbt_manifest: Path, as_of: str
         latest = target.with_name("bulletin.html.part")
         shutil.copyfile(target, latest)
         latest.replace(target.with_name("bulletin.html"))
-    log(f"bulletin 公报: {target} (as of {data['as_of']}, {len(page) / 1e6:.1f} MB)")
+    pruned = prune_dated(target.parent) if out is None else []
+    log(f"bulletin 公报: {target} (as of {data['as_of']}, {len(page) / 1e6:.1f} MB)"
+        + (f"; {len(pruned)} older dated bulletin(s) removed, the last {KEEP_DATED} kept" if pruned else ""))
     return Written(target, str(data["as_of"]))
+
+
+def prune_dated(folder: Path, keep: int = KEEP_DATED) -> list[Path]:
+    """Remove all but the `keep` latest dated bulletins (``bulletin_<YYYY-MM-DD>.html``, by the
+    date in the name) of `folder`; every other file stays. Returns what was removed."""
+    dated = sorted((m.group(1), p) for p in Path(folder).iterdir() if (m := DATED.fullmatch(p.name)))
+    removed = [p for _, p in dated[:max(0, len(dated) - keep)]]
+    for p in removed:
+        p.unlink(missing_ok=True)
+    return removed
