@@ -29,50 +29,105 @@ def _dagster_home() -> None:
 
 
 def cmd_sample(args) -> int:
+    from .core.progress import RunProgress
+
+    progress = RunProgress()
+    progress.stage("sample 样例: loading")
     from sources.sample.generate import generate
 
     landing = Layout.from_env(landing=args.landing).landing
-    files = generate(landing, seed=args.seed, faults=args.faults, outlets=args.outlets)
+    written = {"files": 0, "bytes": 0}
+
+    def on_file(path: Path) -> None:  # a counter: how many files there will be is the generator's
+        written["files"] += 1
+        written["bytes"] += path.stat().st_size
+        progress.count("sample", "sample 样例", written["files"], "files",
+                       f"{written['bytes'] / 1e6:,.1f} MB · {path.parent.name}/{path.name}")
+
+    try:
+        files = generate(landing, seed=args.seed, faults=args.faults, outlets=args.outlets, on_file=on_file)
+        progress.count("sample", "sample 样例", written["files"], "files", f"{written['bytes'] / 1e6:,.1f} MB",
+                       final=True)
+    finally:
+        progress.close()
     print(f"wrote {len(files)} files under {landing}" + (" (with faults)" if args.faults else ""))
     return EXIT_OK
 
 
 def cmd_run(args) -> int:
+    import datetime as dt
+
+    from .core.progress import RunProgress
+
+    # on a terminal a progress display, else a few plain lines; --verbose: Dagster's and dbt's
+    # own lines instead, as before. The whole log goes to a file either way (named in the summary).
+    progress = RunProgress(quiet=args.verbose)
+    progress.stage("starting 启动: loading Dagster, dbt and Great Expectations")
+    try:
+        return _run(args, progress, dt.datetime.now(dt.timezone.utc))
+    finally:
+        progress.close()
+
+
+def _run(args, progress, started_at) -> int:
     _dagster_home()
     import dagster as dg
+
+    from sources.contract import contracts
 
     from .core.planning import plan_run
     from .definitions import build_definitions
     from .liveness import PoolBusy, release_dead_holders, wait_for_pool
+    from .logs import run_loggers, run_output
     from .nightly import asset_selection, attach_summary, summarize_run
     from .resources import PlantrackSettings
 
     layout = Layout.from_env(landing=args.landing, warehouse=args.warehouse, exports=args.exports)
     settings = PlantrackSettings.from_layout(layout, as_of=args.as_of)
+    progress.stage("starting 启动: reading the dbt project and the checks")
     defs = build_definitions(settings)
     job = defs.resolve_job_def("nightly")
+    progress.extracts = set(contracts())
     started = time.monotonic()
     try:
-        with build_lock(layout, log=print, timeout=args.wait):  # the job's resource re-enters it
+        with build_lock(layout, log=progress.say, timeout=args.wait):  # the job's resource re-enters it
             with dg.DagsterInstance.get() as instance:
                 # runs of this instance that died holding the DuckDB pool would stall this one
-                released = release_dead_holders(instance, log=lambda line: print(f"released 释放: {line}"))
-                wait_for_pool(instance, max(0.0, args.wait - (time.monotonic() - started)), log=print)
+                released = release_dead_holders(instance, log=lambda line: progress.say(f"released 释放: {line}"))
+                wait_for_pool(instance, max(0.0, args.wait - (time.monotonic() - started)), log=progress.say)
+                progress.stage("planning 计划: comparing the landing folder with the published warehouse")
                 plan = plan_run(layout, settings.as_of)
-                print(f"plan 计划: {plan.reason}")
-                result = job.execute_in_process(
-                    instance=instance, raise_on_error=False, asset_selection=asset_selection(plan, defs),
-                    tags={"plantrack/trigger": "cli", "plantrack/plan": plan.reason[:200]},
-                    run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+                progress.say(f"plan 计划: {plan.reason}")
+                log_file = layout.run_log(started_at)
+                progress.stage("starting the run 启动运行")
+                with run_output(progress, log_file, verbose=args.verbose):
+                    result = job.execute_in_process(
+                        instance=instance, raise_on_error=False, asset_selection=asset_selection(plan, defs),
+                        tags={"plantrack/trigger": "cli", "plantrack/plan": plan.reason[:200]},
+                        run_config={"loggers": run_loggers(log_file, verbose=args.verbose)})
+                progress.stage("summary 摘要: reading what the run left")
                 summary = summarize_run(instance, result.run_id, layout)
                 summary.released = released + summary.released
+                summary.log = str(log_file)
                 summary.close(layout, trigger="cli")
+                progress.close()
                 summary.print()
                 attach_summary(instance, result.run_id, summary)
+                _prune_logs(layout)
     except (BuildBusy, PoolBusy) as busy:
+        progress.close()
         print(f"not run 未运行: {busy} — nothing was changed; retry later (exit {EXIT_BUSY})", file=sys.stderr)
         return EXIT_BUSY
     return summary.exit_code
+
+
+KEEP_LOGS = 90  # run logs kept beside the warehouse
+
+
+def _prune_logs(layout: Layout, keep: int = KEEP_LOGS) -> None:
+    logs = sorted(layout.logs.glob("run_*.log"))
+    for old in logs[:max(0, len(logs) - keep)]:
+        old.unlink(missing_ok=True)
 
 
 def cmd_withdraw(args) -> int:
@@ -157,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warehouse")
     p.add_argument("--exports")
     p.add_argument("--as-of", help="the as-of date of the progress marts (YYYY-MM-DD)")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="show Dagster's and dbt's log lines instead of the progress display "
+                        "(they always go to the run's log file, which the summary names)")
     p.add_argument("--wait", type=float, default=float(os.environ.get("PLANTRACK_WAIT_SECONDS", DEFAULT_WAIT_SECONDS)),
                    help="seconds to wait for another build of the warehouse before giving up with exit 4 "
                         f"(default {DEFAULT_WAIT_SECONDS}, or PLANTRACK_WAIT_SECONDS)")

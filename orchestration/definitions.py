@@ -7,6 +7,7 @@ from .assets.checks import suite_checks
 from .assets.dbt import dbt_assets_defs, dbt_resource
 from .assets.ingest import ingest_assets
 from .assets.publish import bulletin, parquet_exports, published_warehouse
+from .logs import LOGGERS
 from .nightly import run_summary_asset
 from .resources import PlantrackSettings
 from .schedules import build_landing_sensor, build_run_summary_sensor, build_schedule
@@ -25,7 +26,9 @@ def build_definitions(settings: PlantrackSettings) -> dg.Definitions:
                           asset_checks=suite_checks, jobs=[nightly_job],
                           schedules=[build_schedule(nightly_job)],
                           sensors=[build_landing_sensor(nightly_job), *build_run_summary_sensor(nightly_job)],
-                          resources={"settings": settings, "dbt": dbt_resource})
+                          resources={"settings": settings, "dbt": dbt_resource},
+                          # console by default; `plantrack run` picks file and progress (logs.py)
+                          loggers=LOGGERS)
 
 
 defs = build_definitions(PlantrackSettings.from_env())

@@ -11,6 +11,7 @@
     <data>/exports/                       Parquet, manifest.json, the data dictionary
     <data>/reports/                       the progress bulletin and the data-quality page
                                           (beside the exports folder)
+    <data>/logs/run_<UTC time>.log        a `plantrack run`'s whole log (Dagster, dbt); the last 90 kept
 
 The data folder is ``PLANTRACK_DATA`` or ``./data``; ``PLANTRACK_LANDING``,
 ``PLANTRACK_WAREHOUSE`` and ``PLANTRACK_EXPORTS`` (or the command's options) move one part: the
@@ -21,6 +22,7 @@ made from (written by `dbt parse`, no data in it)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from dataclasses import dataclass
@@ -102,6 +104,15 @@ class Layout:
         """The data-quality page (core.report.quality), written with each run's summary
         beside the bulletin, which links to it."""
         return self.reports / "data_quality.html"
+
+    @property
+    def logs(self) -> Path:
+        """`plantrack run`'s log files, beside the warehouse."""
+        return self.published.resolve().parent / "logs"
+
+    def run_log(self, started: dt.datetime) -> Path:
+        """The whole log of the run started at ``started`` (aware): ``logs/run_<UTC>.log``."""
+        return self.logs / f"run_{started.astimezone(dt.timezone.utc):%Y%m%dT%H%M%SZ}.log"
 
     def dbt_target(self, step: str) -> Path:
         """dbt's target folder for one build step, kept from night to night so that dbt

@@ -57,6 +57,7 @@ class RunSummary:
     released: list[str] = field(default_factory=list)  # dead runs' pool slots freed, a stray WAL moved
     problems: list[str] = field(default_factory=list)  # what went wrong around the steps (a full disk …)
     ignored: list[str] = field(default_factory=list)  # Office lock files in the landing folder
+    log: str | None = None  # the run's whole log (Dagster, dbt), when it went to a file
 
     @classmethod
     def collect(cls, warehouse: Path, run_id: str, failed_steps: list[str],
@@ -199,6 +200,8 @@ class RunSummary:
             console.print("[red]marts not rebuilt 未更新[/red]: "
                           + (", ".join(self.skipped_steps) or "see the failures above")
                           + " — the previous marts and exports stay as they were")
+        if self.log:
+            console.print(f"log 日志: {self.log}", highlight=False)
         verdict = {EXIT_OK: "[green]OK[/green]", EXIT_REJECTED: "[red]files rejected[/red]",
                    EXIT_CHECKS: "[red]blocking check failed[/red]", EXIT_FAILED: "[red]run failed[/red]"
                    }.get(self.exit_code, "")

@@ -113,8 +113,8 @@ def write_hourly(con: duckdb.DuckDBPyConnection, start: dt.datetime, end: dt.dat
 
 
 class Sample:
-    def __init__(self, landing: Path, seed: int, outlets: int = 24):
-        self.out = Landing(landing)
+    def __init__(self, landing: Path, seed: int, outlets: int = 24, on_file=None):
+        self.out = Landing(landing, on_file)
         self.rng = random.Random(seed)
         self.seed = seed
         self.outlet_count = outlets
@@ -578,9 +578,11 @@ FAULT_FILES = {  # file → what the rejection message must say
 }
 
 
-def generate(landing: Path, seed: int = 2014, faults: bool = False, outlets: int = 24) -> list[Path]:
+def generate(landing: Path, seed: int = 2014, faults: bool = False, outlets: int = 24,
+             on_file=None) -> list[Path]:
+    """Write the sample deliveries; ``on_file(path)`` is called as each file is written."""
     PLANTED_BAD_ROWS.clear()
-    s = Sample(landing, seed, outlets)
+    s = Sample(landing, seed, outlets, on_file)
     s.write_city_indicators()
     s.write_power_capacity()
     s.write_key_enterprises()

@@ -22,9 +22,10 @@ DELIVERY_START = dt.datetime(2016, 1, 20, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")
 
 
 class Landing:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, on_file=None):
         self.root = root
         self.written: list[Path] = []
+        self.on_file = on_file  # called with each file written (the command's progress)
 
     def _path(self, extract: str, name: str) -> Path:
         folder = self.root / extract
@@ -35,6 +36,8 @@ class Landing:
         when = DELIVERY_START + dt.timedelta(minutes=len(self.written))
         os.utime(path, (when.timestamp(), when.timestamp()))
         self.written.append(path)
+        if self.on_file is not None:
+            self.on_file(path)
         return path
 
     def csv(self, extract: str, name: str, header: list[str], rows: list[list],

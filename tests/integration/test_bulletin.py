@@ -1,7 +1,8 @@
 """The progress bulletin and the data dictionary, as `make run` leaves them: rendered in a real
 headless browser (Debian's chromium, installed by `make test`), offline, with its tables and
-charts, no console error, and the figures of the marts. The screenshot is written to
-test-artifacts/bulletin.png."""
+charts, no console error, and the figures of the marts; on a screen (1280 px) and on a phone
+(390 px) alike. The screenshots are written to test-artifacts/ (bulletin.png, bulletin-1280px.png,
+bulletin-390px.png)."""
 
 import csv
 import json
@@ -31,9 +32,9 @@ def browser():
         browser.close()
 
 
-def open_offline(browser, path: Path):
+def open_offline(browser, path: Path, width: int = 1200, height: int = 900):
     """The page, offline, with every console error, page error and non-local request."""
-    context = browser.new_context(offline=True, viewport={"width": 1200, "height": 900}, locale="zh-CN")
+    context = browser.new_context(offline=True, viewport={"width": width, "height": height}, locale="zh-CN")
     page = context.new_page()
     problems = []
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None)
@@ -135,3 +136,94 @@ def test_plantrack_report_writes_the_bulletin_of_an_earlier_date(clean_run, tmp_
     assert (tmp_path / "reports" / "bulletin_2015-06-30.html").exists()
     assert not (tmp_path / "reports" / "bulletin.html").exists()
     assert main(["report", "--warehouse", str(tmp_path / "none.duckdb")]) == 3
+
+
+def _boxes(page, selector: str) -> list[dict]:
+    return page.evaluate("""s => [...document.querySelectorAll(s)].map(e => {
+        const r = e.getBoundingClientRect();
+        return {left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width}; })""", selector)
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
+
+
+@pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])
+def test_the_bulletin_fits_a_screen_and_a_phone(clean_run, browser, width, height):
+    """At 1280 px and at 390 px (a phone) the page is no wider than the screen: a wide table
+    scrolls inside its own box, every chart is as wide as its container and no wider than the
+    screen, the six trend charts' titles neither overlap nor leave their chart, and the headline
+    cards stack on a phone. Before: 1021 px wide at 390, tables overflowing, titles overlapping."""
+    tmp, _, _ = clean_run
+    context, page, problems = open_offline(browser, tmp / "reports" / "bulletin.html", width, height)
+    try:
+        for chart in ("chart-progress", "chart-cities", "chart-trend"):
+            page.wait_for_selector(f"#{chart} .main-svg", timeout=20_000)
+        page.wait_for_timeout(300)  # plotly's responsive resize
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        # every table sits in a box no wider than the screen (it may scroll inside it)
+        wraps = _boxes(page, ".table-wrap")
+        assert len(wraps) >= 6 and all(w["left"] >= 0 and w["right"] <= width for w in wraps)
+        assert page.locator("table").count() == page.locator(".table-wrap > table").count()
+        # charts: plotly's responsive layout fills the container, within the screen
+        plots = _boxes(page, ".js-plotly-plot")
+        assert len(plots) == 8  # progress, cities, six trend charts
+        assert all(0 <= p["left"] and p["right"] <= width and p["width"] > 0.5 * min(width, 360) for p in plots)
+        main_svgs = page.evaluate("""[...document.querySelectorAll('.js-plotly-plot')].map(e =>
+            [e.getBoundingClientRect().width, e.querySelector('.main-svg').getBoundingClientRect().width])""")
+        assert all(abs(box - svg) <= 2 for box, svg in main_svgs), main_svgs
+        titles = _boxes(page, "#chart-trend .gtitle")
+        assert len(titles) == 6
+        trend = _boxes(page, "#chart-trend .js-plotly-plot")
+        for title, plot in zip(titles, trend):
+            assert plot["left"] <= title["left"] and title["right"] <= plot["right"], (title, plot)
+        assert not any(_overlap(a, b) for i, a in enumerate(titles) for b in titles[i + 1:])
+        # the chart headings are page text, which wraps: none wider than the screen
+        assert all(h["right"] <= width for h in _boxes(page, ".chart-title"))
+        cards = _boxes(page, "#headline .card")
+        columns = len({round(c["left"]) for c in cards})
+        assert columns == (3 if width >= 1000 else 1)
+        # the trend charts: three abreast on a screen, one under another on a phone
+        assert len({round(p["left"]) for p in trend}) == (3 if width >= 1000 else 1)
+        shot = PROJECT_ROOT / "test-artifacts" / f"bulletin-{width}px.png"
+        shot.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 50_000
+    finally:
+        context.close()
+    assert problems == []
+
+
+def test_the_bulletin_shows_units_and_names_in_words(clean_run):
+    """Unit codes of the marts (10k_kw, 100m_yuan) appear as 万千瓦 / 亿元 with the English beside."""
+    tmp, _, warehouse = clean_run
+    html = (tmp / "reports" / "bulletin.html").read_text(encoding="utf-8")
+    units = {u for (u,) in warehouse.execute("SELECT DISTINCT unit FROM marts.bulletin_warnings "
+                                             "WHERE as_of = DATE '2015-12-31'").fetchall()}
+    assert "10k_kw" in units  # the sample's warnings include a capacity target (nonfossil_capacity_added)
+    assert "万千瓦<span class=\"en\">10,000 kW</span>" in html
+    for code in units:
+        assert f'<td class="c">{code}' not in html
+
+
+def test_writing_a_bulletin_keeps_the_last_90_dated_ones(clean_run, tmp_path):
+    """95 dated bulletins from earlier nights are there; writing the 2015-12-31 one leaves the 90
+    latest by date (the new one among them): the 6 oldest go, other files stay."""
+    import datetime as dt
+
+    source, _, _ = clean_run
+    shutil.copy(source / "warehouse.duckdb", tmp_path / "warehouse.duckdb")
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    old = [dt.date(2015, 1, 1) + dt.timedelta(days=i) for i in range(95)]  # 2015-01-01 … 2015-04-05
+    for day in old:
+        (reports / f"bulletin_{day:%Y-%m-%d}.html").write_text("old", encoding="utf-8")
+    (reports / "notes.txt").write_text("keep", encoding="utf-8")
+    (reports / "bulletin_draft.html").write_text("keep", encoding="utf-8")
+    assert main(["report", "--warehouse", str(tmp_path / "warehouse.duckdb"), "--exports",
+                 str(tmp_path / "exports")]) == 0
+    dated = sorted(p.name for p in reports.glob("bulletin_????-??-??.html"))
+    assert len(dated) == 90
+    assert dated[-1] == "bulletin_2015-12-31.html"
+    assert dated[0] == "bulletin_2015-01-07.html"  # 01-01 … 01-06 removed: 96 − 90 = 6
+    assert {"notes.txt", "bulletin_draft.html", "bulletin.html"} <= {p.name for p in reports.iterdir()}

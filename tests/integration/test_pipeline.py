@@ -2,6 +2,8 @@
 project's dagster.yaml), on clean sample data and on a bad night (--faults)."""
 
 import hashlib
+import re
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -68,7 +70,8 @@ def test_a_second_run_with_nothing_new_loads_nothing(clean_run):
 def test_a_bad_night_exits_nonzero_names_each_rejected_file_and_loads_the_rest(tmp_path, dagster_storage, capsys):
     assert main(["sample", "--landing", str(tmp_path / "landing"), "--faults"]) == 0
     code, warehouse = run(tmp_path)
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert code == 1
     con = duckdb.connect(str(warehouse), read_only=True)
     rejected = dict(con.execute("SELECT path, error FROM meta.files WHERE status = 'rejected'").fetchall())
@@ -77,6 +80,7 @@ def test_a_bad_night_exits_nonzero_names_each_rejected_file_and_loads_the_rest(t
         assert reason in rejected[path]
         assert path in out  # the summary names the file …
     assert "reports/data_quality.html" in "".join(out.split())  # … and the data-quality page
+    _progress_not_log_lines(out, captured.err)
     dup = con.execute("SELECT path FROM meta.files WHERE status = 'duplicate'").fetchall()
     assert dup == [("env_monitoring_outlets/自动监控点位(重发).csv",)]
     # … and everything else loaded, including the revision, which supersedes the first delivery
@@ -118,6 +122,41 @@ def assert_the_ui_shows_the_bad_night(run_id: str, rejected: set[str], quarantin
         for path in FAULT_FILES:
             assert path in summary.metadata["summary"].value
         assert summary.metadata["data_quality_page"].path.endswith("data_quality.html")
+
+
+DBT_LINE = re.compile(r"^\d+ of \d+ (OK|PASS) ", re.M)  # dbt's own lines, "12 of 150 OK created …"
+
+
+def _progress_not_log_lines(out: str, err: str) -> Path:
+    """What a run prints when not on a terminal: a few progress lines and the summary, not
+    Dagster's and dbt's ~550 lines — those are in the log file the summary names."""
+    for stream in (out, err):
+        assert " - dagster - " not in stream and "Running with dbt" not in stream
+        assert not DBT_LINE.search(stream)
+    for label in ("starting 启动:", "run 运行:", "ingest 入库:", "checks 检查:", "dbt 模型 models:", "steps 步骤:"):
+        assert label in out, label
+    assert len(out.splitlines()) < 120
+    logs = [line.split("log 日志: ", 1)[1] for line in out.splitlines() if line.startswith("log 日志: ")]
+    assert len(logs) == 1
+    log = Path(logs[0])
+    text = log.read_text(encoding="utf-8")
+    assert " - dagster - DEBUG - " in text and " - dagster - INFO - " in text  # the whole event log
+    assert re.search(r"\d+ of \d+ START seed file reference\.", text) and "Done. PASS=" in text  # and dbt's
+    assert "→ loaded," in text and "STEP_SUCCESS" in text
+    return log
+
+
+def test_verbose_brings_the_detail_back(clean_run, capsys):
+    tmp, _, _ = clean_run
+    capsys.readouterr()
+    code, _ = run(tmp, "--verbose")
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert " - dagster - INFO - " in err and DBT_LINE.search(out)  # Dagster's lines and dbt's, as before
+    assert "steps 步骤:" not in out                             # no progress lines among them
+    log = Path(next(line for line in out.splitlines() if line.startswith("log 日志: ")).split(": ", 1)[1])
+    assert DBT_LINE.search(log.read_text(encoding="utf-8"))      # the file has them all the same
+    assert out.splitlines()[-1].startswith("exit 0: OK")
 
 
 def test_sample_is_deterministic(tmp_path):

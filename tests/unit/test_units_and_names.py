@@ -121,3 +121,20 @@ def test_a_whole_number_in_a_larger_unit_stays_whole(landing, ingest, warehouse)
     out = ingest("transport_vehicle_retirements")
     assert (out.files[0].rows_loaded, out.files[0].rows_quarantined) == (1, 0)
     assert rows(warehouse, "SELECT yellow_label_retired FROM raw.transport_vehicle_retirements") == [(5700,)]
+
+
+# ---- the dated bulletins kept (item 7) ----
+
+def test_prune_dated_keeps_the_latest_by_the_date_in_the_name(tmp_path):
+    from orchestration.core.report.bulletin import prune_dated
+
+    names = ["bulletin_2014-03-31.html", "bulletin_2015-12-31.html", "bulletin_2014-12-31.html",
+             "bulletin_2015-06-30.html", "bulletin.html", "bulletin_2015-06-30.html.part", "other.html"]
+    for name in names:
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    removed = prune_dated(tmp_path, keep=2)
+    assert sorted(p.name for p in removed) == ["bulletin_2014-03-31.html", "bulletin_2014-12-31.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "bulletin.html", "bulletin_2015-06-30.html", "bulletin_2015-06-30.html.part", "bulletin_2015-12-31.html",
+        "other.html"]
+    assert prune_dated(tmp_path, keep=2) == []  # nothing more to remove

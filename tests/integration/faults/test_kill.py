@@ -48,7 +48,8 @@ def _kill_at(tmp: Path, storage: Path, marker: str, timeout: float = 300) -> str
     env = {**os.environ, "DAGSTER_HOME": str(PROJECT_ROOT), "PLANTRACK_DAGSTER_STORAGE": str(storage)}
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "run", "--landing", str(tmp / "landing"),
-                                 "--warehouse", str(tmp / "warehouse.duckdb"), "--exports", str(tmp / "exports")],
+                                 "--warehouse", str(tmp / "warehouse.duckdb"), "--exports", str(tmp / "exports"),
+                                 "--verbose"],  # the markers are Dagster's and dbt's lines
                                 stdout=out, stderr=subprocess.STDOUT, env=env, cwd=PROJECT_ROOT)
     deadline = time.monotonic() + timeout
     try:
