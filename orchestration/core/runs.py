@@ -82,7 +82,7 @@ class RunSummary:
             s.quarantine_reasons = con.execute("""
                 SELECT reasons.extract, reasons.reason, sum(reasons.rows)::BIGINT
                 FROM meta.quarantine_reasons AS reasons JOIN meta.files AS files USING (file_id)
-                WHERE files.run_id = ? GROUP BY ALL ORDER BY 1, 3 DESC""", [run_id]).fetchall()
+                WHERE files.run_id = ? GROUP BY ALL ORDER BY 1, 3 DESC, 2""", [run_id]).fetchall()
             if has_table(con, "dq", "suite_verdicts"):
                 s.checks = con.execute("""
                     SELECT suite, verdict, findings FROM dq.suite_verdicts
