@@ -37,10 +37,24 @@ _following: RunProgress | None = None  # the display `plantrack run` feeds; None
 def file_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
     config = init_context.logger_config
     logger = logging.Logger("dagster", level=logging.getLevelName(config["log_level"].upper()))
-    handler = logging.FileHandler(config["path"], encoding="utf-8")
+    handler = _LogFile(config["path"], encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter(FORMAT, "%Y-%m-%d %H:%M:%S %z"))
     logger.addHandler(handler)
     return logger
+
+
+class _LogFile(logging.FileHandler):
+    """A log file that never fails a run: on a full disk it stops writing (the run and its
+    summary go on; the summary names the full disk)."""
+
+    broken = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.broken:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        self.broken = True
 
 
 class _ProgressHandler(logging.Handler):
@@ -111,7 +125,11 @@ class _RunOutput(io.TextIOBase):
         return True
 
     def write(self, text: str) -> int:
-        self.file.write(text)
+        if self.file is not None:
+            try:
+                self.file.write(text)
+            except OSError:  # a full disk: the log stops, the run goes on
+                self.file = None
         if self.echo is not None:
             self.echo.write(text)
         self.pending += text
@@ -121,7 +139,11 @@ class _RunOutput(io.TextIOBase):
         return len(text)
 
     def flush(self) -> None:
-        self.file.flush()
+        if self.file is not None:
+            try:
+                self.file.flush()
+            except OSError:
+                self.file = None
         if self.echo is not None:
             self.echo.flush()
 
@@ -131,11 +153,17 @@ def run_output(progress: RunProgress, log_file: Path, verbose: bool) -> Iterator
     """For the run: the progress display follows Dagster's events, and stdout (dbt's lines)
     goes to the log file (and, with --verbose, to the terminal too)."""
     global _following
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_file, "a", encoding="utf-8", buffering=1) as file:
-        _following = progress
-        try:
-            with contextlib.redirect_stdout(_RunOutput(file, progress, sys.stdout if verbose else None)):
-                yield
-        finally:
-            _following = None
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        file = open(log_file, "a", encoding="utf-8", buffering=1)
+    except OSError:  # a full disk: no log file, the run goes on (and its summary says why)
+        file = None
+    _following = progress
+    try:
+        with contextlib.redirect_stdout(_RunOutput(file, progress, sys.stdout if verbose else None)):
+            yield
+    finally:
+        _following = None
+        if file is not None:
+            with contextlib.suppress(OSError):
+                file.close()

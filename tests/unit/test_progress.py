@@ -123,3 +123,30 @@ def test_sample_shows_a_counter(tmp_path, capsys):
     out = capsys.readouterr().out.splitlines()
     assert any(line.endswith("sample 样例: 44 files · 39.7 MB — done 完成") for line in out), out
     assert out[-1] == f"wrote 44 files under {tmp_path / 'landing'}"
+
+
+def test_a_full_disk_stops_the_log_not_the_run(tmp_path):
+    """On a full disk the run's log file stops; dbt's lines still reach the progress display and
+    nothing raises into the run (the summary names the full disk)."""
+    import logging
+
+    from orchestration.logs import _LogFile, _RunOutput
+
+    class FullDisk(io.StringIO):
+        def write(self, text):
+            raise OSError(28, "No space left on device")
+
+    progress = RunProgress(out=io.StringIO(), extracts=EXTRACTS)
+    progress.plan(STEPS)
+    progress.step_started("dbt_models")
+    tap = _RunOutput(FullDisk(), progress, echo=None)
+    tap.write("1 of 2 START x\n1 of 2 OK x\n")
+    tap.write("2 of 2 PASS y\n")
+    tap.flush()
+    assert tap.file is None and progress.counters["dbt_models"].done == 2
+    handler = _LogFile(str(tmp_path / "log"), delay=True)
+    handler.stream = FullDisk()
+    record = logging.LogRecord("dagster", logging.INFO, __file__, 1, "a line", None, None)
+    handler.emit(record)  # no "--- Logging error ---", no raise
+    assert handler.broken
+    handler.emit(record)
