@@ -187,3 +187,12 @@ def test_a_count_that_is_not_whole_is_said_so(landing, ingest, warehouse, cell, 
     ingest("transport_vehicle_retirements")
     assert quarantine(warehouse) == [("transport_vehicle_retirements/r.csv", 3, "yellow_label_retired", cell, reason)]
 
+
+
+def test_a_fraction_that_scales_to_a_whole_count_loads(landing, ingest, warehouse):
+    """0.0012万辆 is 12 vehicles: whole once scaled; 0.00345万辆 (34.5) is not."""
+    landing.deliver("transport_vehicle_retirements", "r.csv",
+                    "统计期,地区,淘汰黄标车(万辆)\n2014-01,沈阳市,0.0012\n2014-02,沈阳市,0.00345\n")
+    ingest("transport_vehicle_retirements")
+    assert rows(warehouse, "SELECT yellow_label_retired FROM raw.transport_vehicle_retirements") == [(12,)]
+    assert [r[4] for r in quarantine(warehouse)] == ["not a whole number"]
