@@ -162,14 +162,31 @@ QUALIFY checked_at = max(checked_at) OVER (PARTITION BY suite);
 """
 
 
+# what analysts see in duckdb_tables() / duckdb_views() and DBeaver (the module docstring's list)
+COMMENTS = {
+    ("TABLE", "meta.files"): "每个已接收文件 Every delivery seen: loaded, rejected (error says why) or duplicate; times in UTC",
+    ("TABLE", "meta.withdrawals"): "撤回的报送 Deliveries taken back with plantrack withdraw, and why",
+    ("TABLE", "meta.quarantine"): "隔离行 Rows that did not load: file, row, column, the cell as delivered, the reason",
+    ("VIEW", "meta.quarantine_reasons"): "隔离原因汇总 Quarantined rows per file and kind of problem",
+    ("TABLE", "meta.build_state"): "构建状态 What the models were built from (dbt_project) and the run that published the file",
+    ("TABLE", "meta.runs"): "运行记录 One row per run: exit code, counts, checks, summary",
+    ("TABLE", "dq.check_results"): "数据质量检查结果 Every expectation of every Great Expectations evaluation",
+    ("VIEW", "dq.latest_results"): "Each suite's newest evaluation, expectation by expectation",
+    ("VIEW", "dq.suite_verdicts"): "检查结论 The verdict of each evaluation of a suite: passed, warning or failed",
+    ("VIEW", "dq.current_verdicts"): "当前检查结论 Each suite's newest verdict",
+}
+
+
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
     """Create whatever of the bookkeeping schema a warehouse file lacks (idempotent; views are
-    redefined, so a file built by older code gets today's)."""
+    redefined, so a file built by older code gets today's), with its comments."""
     con.execute(META)
     con.execute(DQ)
     if _times_with_zone(con):
         con.execute(META)  # the views again, over the new types
         con.execute(DQ)
+    for (kind, name), comment in COMMENTS.items():
+        con.execute(f"COMMENT ON {kind} {name} IS '{comment.replace(chr(39), chr(39) * 2)}'")
 
 
 def _times_with_zone(con: duckdb.DuckDBPyConnection) -> bool:

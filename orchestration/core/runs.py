@@ -105,13 +105,21 @@ class RunSummary:
             return EXIT_REJECTED
         return EXIT_OK
 
+    @property
+    def file_checks(self) -> tuple[int, int]:
+        """(failed, warned) of the raw assets' own checks as Dagster shows them: rejected_files
+        fails on each extract with a file rejected in this run, quarantined_rows warns on each
+        with rows quarantined (files of no extract count under the folder they were found in)."""
+        return sum(1 for r in self.per_extract if r[2]), sum(1 for r in self.per_extract if r[5])
+
     def one_line(self) -> str:
         rows = sum(r[4] for r in self.per_extract)
         return (f"exit {self.exit_code}: {sum(r[1] for r in self.per_extract)} files loaded, "
                 f"{len(self.rejected)} rejected, {rows:,} rows, "
-                f"{sum(r[5] for r in self.per_extract)} rows quarantined; checks "
+                f"{sum(r[5] for r in self.per_extract)} rows quarantined; data-quality suites "
                 f"{sum(1 for c in self.checks if c[1] == 'failed') + len(self.still_failing)} failed, "
-                f"{sum(1 for c in self.checks if c[1] == 'warning')} warned; "
+                f"{sum(1 for c in self.checks if c[1] == 'warning')} warned; file checks "
+                f"{self.file_checks[0]} failed, {self.file_checks[1]} warned; "
                 f"marts {'rebuilt' if self.marts_rebuilt else 'not rebuilt'}"
                 + (f"; {len(self.absent)} delivered file(s) no longer in the landing folder, data kept"
                    if self.absent else "")
@@ -180,6 +188,11 @@ class RunSummary:
                       f"{sum(1 for c in self.checks if c[1] == 'warning')} warned, "
                       f"{sum(1 for c in self.checks if c[1] == 'failed')} failed"
                       + (f" — data-quality page 数据质量: {self.data_quality}" if self.data_quality else ""))
+        failed_files, warned_files = self.file_checks
+        if failed_files or warned_files:  # the raw assets' own checks, as the Dagster UI shows them
+            console.print(f"file checks 文件检查 (Dagster: rejected_files, quarantined_rows): "
+                          f"{failed_files} failed — an extract with a rejected file, "
+                          f"{warned_files} warned — an extract with quarantined rows")
         for line in self.released:  # dead runs' pool slots freed, a stray WAL moved aside
             console.print(f"[yellow]{'released 释放' if line.startswith('pool ') else 'attention 注意'}[/yellow] {line}")
         if self.absent:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -52,7 +53,7 @@ def gather(warehouse: Path, run_id: str | None = None) -> dict:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         if not has_table(con, "dq", "check_results"):
-            return dict(run_id=run_id, suites=[], history=[], files=[], rejected=[], quarantine=[])
+            return dict(run_id=run_id, suites=[], history=[], files=[], rejected=[], quarantine=[], earlier_rejected=[])
         if run_id is None:
             newest = con.execute("SELECT run_id FROM dq.check_results ORDER BY checked_at DESC LIMIT 1").fetchall()
             run_id = newest[0][0] if newest else None
@@ -70,7 +71,7 @@ def gather(warehouse: Path, run_id: str | None = None) -> dict:
         for s in suites:
             s["expectations"] = [dict(e, examples=_examples(e["unexpected"])) for e in expectations
                                  if e["suite"] == s["suite"]]
-        since = dt.datetime.now() - dt.timedelta(days=HISTORY_DAYS)
+        since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=HISTORY_DAYS)
         history = _rows(con, """
             SELECT run_id, min(checked_at) AS checked_at, count(*) AS suites,
                    count(*) FILTER (verdict = 'failed') AS failed,
@@ -85,6 +86,11 @@ def gather(warehouse: Path, run_id: str | None = None) -> dict:
             FROM meta.files WHERE run_id = ? GROUP BY extract ORDER BY extract""", [run_id])
         rejected = _rows(con, """SELECT extract, path, error FROM meta.files
             WHERE run_id = ? AND status = 'rejected' ORDER BY file_id""", [run_id])
+        # a bad night must not vanish from the page with the next run: the rejections of the
+        # last days stay listed until they age out
+        earlier_rejected = _rows(con, """SELECT extract, path, error, processed_at, run_id FROM meta.files
+            WHERE status = 'rejected' AND run_id IS DISTINCT FROM ? AND processed_at >= ?
+            ORDER BY processed_at DESC, file_id LIMIT 100""", [run_id, since])
         quarantine = _rows(con, """
             SELECT reasons.extract, reasons.reason, sum(reasons.rows)::BIGINT AS rows
             FROM meta.quarantine_reasons AS reasons JOIN meta.files AS files USING (file_id)
@@ -92,15 +98,27 @@ def gather(warehouse: Path, run_id: str | None = None) -> dict:
     finally:
         con.close()
     return dict(run_id=run_id, suites=suites, history=history, files=files, rejected=rejected,
-                quarantine=quarantine)
+                quarantine=quarantine, earlier_rejected=earlier_rejected)
 
 
 def render(data: dict) -> str:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
-    env.filters["when"] = lambda t: "—" if t is None else f"{t:%Y-%m-%d %H:%M:%S}"
+    env.filters["when"] = _beijing
     return env.get_template("quality.html.j2").render(
         **data, verdicts=VERDICTS, font=FONT, history_days=HISTORY_DAYS,
-        generated_at=dt.datetime.now().isoformat(timespec="minutes").replace("T", " "))
+        generated_at=_beijing(dt.datetime.now(dt.timezone.utc), seconds=False))
+
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def _beijing(t: dt.datetime | None, seconds: bool = True) -> str:
+    """A time as people here read it: Beijing time, with its offset (stored as UTC)."""
+    if t is None:
+        return "—"
+    if t.tzinfo is None:  # a warehouse from before times carried their zone: UTC as stored
+        t = t.replace(tzinfo=dt.timezone.utc)
+    return t.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S+08:00" if seconds else "%Y-%m-%d %H:%M+08:00")
 
 
 def write_quality_page(warehouse: Path, out: Path, run_id: str | None = None) -> Path:
