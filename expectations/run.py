@@ -177,6 +177,10 @@ class Validator:
                 raised, message = _exception(r.exception_info)
                 res = r.result or {}
                 observed = res.get("observed_value")
+                if observed is None and res.get("element_count") is not None:
+                    # a row-by-row expectation has no single observed value: say how many rows
+                    # failed it, of how many checked (nulls are not judged by most of them)
+                    observed = f"{res.get('unexpected_count', 0)} of {res['element_count']} rows unexpected"
                 outcomes.append(ExpectationOutcome(
                     expectation=r.expectation_config.type,
                     column=r.expectation_config.kwargs.get("column")

@@ -236,3 +236,17 @@ def test_published_not_above_due_judges_rows_that_carry_both(con, validator):
 def test_every_suite_is_valid_and_names_its_asset():
     for name, spec in suites().items():
         assert spec["guards"][0] in ("raw", "intermediate", "quality") and spec["expectations"], name
+
+
+def test_a_row_by_row_expectation_records_how_many_rows_failed(con, validator):
+    """The data-quality page's "observed" column: for a range check, the count of rows out of
+    range among those checked (here 1 of 2 deliveries' stocks is negative)."""
+    name = "raw_transport_yellow_label_stock"
+    bookkeeping.ensure(con)
+    con.execute("CREATE OR REPLACE TABLE raw.transport_yellow_label_stock AS SELECT * FROM (VALUES "
+                "(1, 2, '210100', DATE '2013-12-31', 5000), (1, 3, '210200', DATE '2013-12-31', -7)) "
+                "t(_file_id, _row, region_code, stock_date, stock)")
+    outcome = run_suite(con, validator, name, "t", [1])
+    assert outcome.verdict == "failed"
+    stock = [o for o in outcome.outcomes if o.column == "stock" and not o.success]
+    assert stock and stock[0].observed == "1 of 2 rows unexpected"
