@@ -5,6 +5,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from playwright.sync_api import sync_playwright
 
 from orchestration.cli import main
 
@@ -50,3 +51,19 @@ def clean_run(tmp_path_factory, dagster_storage):
     assert main(["sample", "--landing", str(tmp / "landing")]) == 0
     code, warehouse = run(tmp)
     return tmp, code, Warehouse(warehouse)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+# as the browser test of the machine's probe: no background traffic on a closed network
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless chromium, driven by Playwright (the bulletin and data-quality tests)."""
+    assert CHROMIUM.exists(), "Debian's chromium is missing: `make test` installs it (make browser)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -5,28 +5,12 @@ None" and "Run Name: __none__"), and the bulletin's link to it. Screenshot:
 test-artifacts/data_quality.png."""
 
 import re
-from pathlib import Path
-
-import pytest
-from playwright.sync_api import sync_playwright
 
 from expectations.run import suites
 from orchestration.core.layout import PROJECT_ROOT
 from orchestration.core.report.quality import write_quality_page
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = PROJECT_ROOT / "test-artifacts" / "data_quality.png"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    assert CHROMIUM.exists(), "Debian's chromium is missing: `make test` installs it (make browser)"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_the_data_quality_page_works_offline_and_names_assets_and_runs(clean_run, browser, tmp_path):
