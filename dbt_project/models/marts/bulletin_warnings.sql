@@ -1,12 +1,15 @@
 -- One row per target × region at yellow or red, per as-of date: the bulletin's warning tables.
 -- What it takes to recover comes from early_warning, which holds the latest as-of date only: the
--- bulletin of an earlier date shows its warnings without it.
+-- bulletin of an earlier date shows its warnings without it. The same goes for the projection
+-- (projected_*, required_pace_*: target_projection through early_warning), a projection that
+-- never changes a status.
 with target_progress as (
     select * from {{ ref('target_progress') }}
 ),
 
 recovery as (
-    select target_id, region_code, as_of, recovery_needed, recovery_note
+    select target_id, region_code, as_of, recovery_needed, recovery_note, projected_value, projected_low,
+        projected_high, projected_status_label, required_pace_per_quarter, required_pace_per_year, required_pace_note
     from {{ ref('early_warning') }}
 ),
 
@@ -34,6 +37,13 @@ select
     target_progress.time_elapsed_ratio,
     recovery.recovery_needed,
     recovery.recovery_note,
+    recovery.projected_value,
+    recovery.projected_low,
+    recovery.projected_high,
+    recovery.projected_status_label,
+    recovery.required_pace_per_quarter,
+    recovery.required_pace_per_year,
+    recovery.required_pace_note,
     target_progress.target_text_zh,
     target_progress.note
 from target_progress

@@ -6,8 +6,17 @@
 --   per-year targets (annual_reduction, annual_growth): the gap in the average annual rate.
 -- Past the deadline (missed), the whole gap is shown and remaining_years is 0. An incomplete
 -- figure shows no recovery: what it lacks is data, not progress.
+-- Beside it, the projection of target_projection (a target still open: where it lands at the
+-- deadline if the pace so far continues, and the pace it needs from the latest figure on),
+-- labelled as one: projected_* and required_pace_* never change the status.
 with target_progress as (
     select * from {{ ref('target_progress') }}
+),
+
+projection as (
+    select target_id, region_code, as_of, projected_value, projected_low, projected_high,
+        projected_status_label, required_pace_per_quarter, required_pace_per_year, required_pace_note
+    from {{ ref('target_projection') }}
 ),
 
 targets as (
@@ -59,5 +68,13 @@ select
         when kind = 'level' then '距目标差距 gap to the target'
         when kind = 'annual_growth' then '增速差距 gap in average annual growth (percentage points)'
         when kind = 'milestone' then '尚未完成 not yet done'
-    end as recovery_note
+    end as recovery_note,
+    projection.projected_value,
+    projection.projected_low,
+    projection.projected_high,
+    projection.projected_status_label,
+    projection.required_pace_per_quarter,
+    projection.required_pace_per_year,
+    projection.required_pace_note
 from gaps
+left join projection using (target_id, region_code, as_of)
