@@ -13,8 +13,8 @@ from pathlib import Path
 
 # the marts published for BI tools, in the order people read them
 # (bulletin_*: what the progress bulletin shows, published so the figures can be traced)
-MARTS = ("target_progress", "city_scorecard", "city_bulletin", "early_warning", "indicator_values",
-         "bulletin_headline", "bulletin_cities", "bulletin_warnings")
+MARTS = ("target_progress", "city_scorecard", "city_bulletin", "early_warning", "target_projection",
+         "indicator_values", "bulletin_headline", "bulletin_cities", "bulletin_warnings")
 
 
 @dataclass
