@@ -53,6 +53,8 @@ figures as (
         end as x_target
     from (
         select measurements.*,
+            -- the start and end of the target's time, with target_progress's defaults (its time
+            -- elapsed runs over the same months)
             coalesce(progress_from, start_date) as from_date,
             coalesce(window_end, deadline) as to_date,
             -- a cut's figure stands for its whole year: a within-year level is an estimate of the
