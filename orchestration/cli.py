@@ -182,6 +182,13 @@ def cmd_status(args) -> int:
     return show_status(Layout.from_env(warehouse=args.warehouse).published, args.as_of, args.region)
 
 
+def cmd_explain(args) -> int:
+    from .core.explain import run_explain
+
+    return run_explain(Layout.from_env(warehouse=args.warehouse).published, args.target, args.region,
+                       args.as_of, args.json, err=lambda message: print(message, file=sys.stderr))
+
+
 def cmd_inspect(args) -> int:
     from sources import inspect as inspection  # its own exit codes: 2 is "would be rejected"
 
@@ -240,6 +247,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--as-of", help="the latest as-of date on or before this one (default: the latest)")
     p.add_argument("--region", default="210000", help="GB/T 2260 code (default: the province)")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("explain", help="where one figure of target_progress comes from: the method with its numbers, "
+                                       "every input with file, sheet, row and received time, revisions, missing parts, "
+                                       "checks and why the status; exit 0, 1 unknown target, region or date")
+    p.add_argument("target", help="the target's id (seed targets, e.g. energy_intensity_cut)")
+    p.add_argument("--region", default="210000", help="GB/T 2260 code (default: the province)")
+    p.add_argument("--as-of", help="the latest as-of date on or before this one (default: the latest)")
+    p.add_argument("--warehouse")
+    p.add_argument("--json", action="store_true", help="the explanation as JSON")
+    p.set_defaults(func=cmd_explain)
 
     p = sub.add_parser("inspect", help="read one file exactly as the loader would (no warehouse touched) "
                                        "and show what becomes of it; exit 0 clean, 1 rows quarantined, 2 rejected")

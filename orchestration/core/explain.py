@@ -1,0 +1,153 @@
+"""``plantrack explain``: where one figure of ``marts.target_progress`` comes from.
+
+The explanation is the rows of ``marts.target_lineage`` for one target × region × as-of date
+(the dbt model decides what they say: the target and its wording in the plan, why the status
+and warning level, the method with the numbers filled in, each figure of the series, each
+delivered input with its file, sheet, row and received time, the deliveries it superseded,
+missing parts, the checks). This module only reads the published warehouse (read-only) and
+lays the rows out as an indented bilingual text tree or as JSON; the bulletin's expandable
+sections use the same :func:`explanations`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+
+from .exits import EXIT_FAILED, EXIT_OK, EXIT_REJECTED
+
+PROVINCE = "210000"  # GB/T 2260: 辽宁省
+# each kind of step of marts.target_lineage (its accepted_values test lists the same), for people
+STEP_NAMES = {
+    "target": "目标 target", "status": "状态 status", "method": "方法 method", "figure": "数值 figure",
+    "chain": "可比价 comparable prices", "input": "输入 input", "superseded": "被修订 superseded",
+    "missing": "缺失 missing", "deliveries": "报送 deliveries", "check": "检查 check",
+}
+STEP_COLUMNS = ("step_no", "depth", "step", "label", "detail", "period", "value", "unit", "extract",
+                "file_id", "file_path", "sheet", "source_row", "received_at")
+
+
+class ExplainError(Exception):
+    """An unknown target, region or date, or a warehouse without the lineage mart: the message
+    says which, and what is known."""
+
+
+def _as_date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ExplainError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+
+
+def resolve(con: duckdb.DuckDBPyConnection, target_id: str, region: str = PROVINCE,
+            as_of: str | None = None) -> dt.date:
+    """The as-of date of target_progress to explain: the latest quarter-end on or before `as_of`
+    (default: the latest) at which the target has a row for the region.
+
+    Raises ExplainError for an unknown target, a region the target does not apply to, a date
+    before the first quarter-end, or a warehouse without marts.target_lineage."""
+    has_lineage = con.execute("""SELECT count(*) FROM information_schema.tables
+        WHERE table_schema = 'marts' AND table_name = 'target_lineage'""").fetchall()[0][0]
+    if not has_lineage:
+        raise ExplainError("this warehouse has no marts.target_lineage (published before it existed): "
+                           "run `plantrack run` first")
+    known = [r[0] for r in con.execute("SELECT DISTINCT target_id FROM marts.target_progress ORDER BY 1").fetchall()]
+    if target_id not in known:
+        near = [t for t in known if target_id.lower() in t or t in target_id.lower()][:5]
+        raise ExplainError(f"unknown target {target_id!r}"
+                           + (f" (did you mean {', '.join(near)}?)" if near else f"; targets: {', '.join(known)}"))
+    regions = [r[0] for r in con.execute(
+        "SELECT DISTINCT region_code FROM marts.target_progress WHERE target_id = ? ORDER BY 1", [target_id]).fetchall()]
+    if region not in regions:
+        shown = ", ".join(regions[:20]) + (" …" if len(regions) > 20 else "")
+        raise ExplainError(f"target {target_id} has no figure for region {region!r}; it applies to: {shown}")
+    wanted = _as_date(as_of)
+    date = con.execute("""SELECT max(as_of) FROM marts.target_progress
+        WHERE target_id = ? AND region_code = ? AND as_of <= coalesce(CAST(? AS DATE), as_of)""",
+                       [target_id, region, wanted]).fetchall()[0][0]
+    if date is None:
+        first = con.execute("SELECT min(as_of) FROM marts.target_progress WHERE target_id = ? AND region_code = ?",
+                            [target_id, region]).fetchall()[0][0]
+        raise ExplainError(f"no as-of date of {target_id} for {region} on or before {as_of} (the first is {first})")
+    return date
+
+
+def explanations(con: duckdb.DuckDBPyConnection, target_ids, region: str, as_of: dt.date) -> dict[str, dict]:
+    """The explanation of each target of `target_ids` for `region` at `as_of` (an as-of date of
+    the marts), as a dict per target: the target_progress row's id, names, clause, 原文 wording,
+    region, as-of date, status, warning level, actual and target value and unit, and ``steps``,
+    the lineage rows in order (dicts of STEP_COLUMNS; received_at as ISO text in Beijing time).
+    A target without a row is absent."""
+    target_ids = list(target_ids)
+    if not target_ids:
+        return {}
+    heads = con.execute(f"""
+        SELECT p.target_id, t.name_zh, t.name_en, p.clause, p.target_text_zh, p.region_code, p.region_name_zh,
+               p.region_name_en, p.as_of, p.status, p.warning_level, p.warning_grade_zh, p.actual_value,
+               p.target_value, p.unit, p.note
+        FROM marts.target_progress AS p JOIN reference.targets AS t USING (target_id)
+        WHERE p.region_code = ? AND p.as_of = ? AND p.target_id IN ({', '.join('?' * len(target_ids))})""",
+                        [region, as_of, *target_ids])
+    names = [d[0] for d in heads.description]
+    result = {r[0]: dict(zip(names, r), steps=[]) for r in heads.fetchall()}
+    steps = con.execute(f"""
+        SELECT target_id, {', '.join(STEP_COLUMNS)} FROM marts.target_lineage
+        WHERE region_code = ? AND as_of = ? AND target_id IN ({', '.join('?' * len(target_ids))})
+        ORDER BY target_id, step_no""", [region, as_of, *target_ids]).fetchall()
+    for target_id, *row in steps:
+        step = dict(zip(STEP_COLUMNS, row))
+        if step["received_at"] is not None:
+            step["received_at"] = step["received_at"].isoformat(sep=" ", timespec="minutes")
+        result[target_id]["steps"].append(step)
+    for explanation in result.values():
+        explanation["as_of"] = explanation["as_of"].isoformat()
+    return result
+
+
+def explain_one(warehouse: Path, target_id: str, region: str = PROVINCE, as_of: str | None = None) -> dict:
+    """The explanation of one target_progress row (see :func:`explanations`), read from the
+    published warehouse (read-only). Raises ExplainError (unknown target, region or date) or
+    FileNotFoundError (no warehouse)."""
+    if not Path(warehouse).exists():
+        raise FileNotFoundError(f"no warehouse at {warehouse}: run `plantrack run` first")
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        date = resolve(con, target_id, region, as_of)
+        return explanations(con, [target_id], region, date)[target_id]
+    finally:
+        con.close()
+
+
+def render_text(explanation: dict) -> str:
+    """The explanation as an indented text tree, Chinese with English: a heading (target, region,
+    as-of date), then each step under its parent, its kind, label and detail."""
+    e = explanation
+    lines = [f"{e['name_zh']} {e['name_en']} ({e['target_id']})",
+             f"{e['region_name_zh']} {e['region_name_en']} ({e['region_code']}), 截至 as of {e['as_of']}", ""]
+    for step in e["steps"]:
+        indent = "  " * step["depth"]
+        lines.append(f"{indent}{STEP_NAMES.get(step['step'], step['step'])}: {step['label']}")
+        if step["detail"]:
+            lines.append(f"{indent}    {step['detail']}")
+    return "\n".join(lines)
+
+
+def run_explain(warehouse: Path, target_id: str, region: str, as_of: str | None, as_json: bool,
+                out=print, err=print) -> int:
+    """``plantrack explain``: print the explanation (text tree or JSON). Exit 0 printed, 1 an
+    unknown target, region or date (the message says which), 3 no warehouse."""
+    try:
+        explanation = explain_one(warehouse, target_id, region, as_of)
+    except FileNotFoundError as e:
+        err(str(e))
+        return EXIT_FAILED
+    except ExplainError as e:
+        err(f"plantrack explain: {e}")
+        return EXIT_REJECTED
+    out(json.dumps(explanation, ensure_ascii=False, indent=2, default=str) if as_json else render_text(explanation))
+    return EXIT_OK
