@@ -213,3 +213,37 @@ def test_writing_a_bulletin_keeps_the_last_90_dated_ones(clean_run, tmp_path):
     assert dated[-1] == "bulletin_2015-12-31.html"
     assert dated[0] == "bulletin_2015-01-07.html"  # 01-01 … 01-06 removed: 96 − 90 = 6
     assert {"notes.txt", "bulletin_draft.html", "bulletin.html"} <= {p.name for p in reports.iterdir()}
+
+
+@pytest.mark.parametrize("width", [1200, 390])
+def test_the_headline_explanations_open_offline(clean_run, browser, width):
+    """Each headline target has an expandable section (issue 17: explain a figure) — closed at
+    first, opened by a click, offline (no script of ours, nothing fetched) — listing the same
+    steps as marts.target_lineage: the energy-intensity cut's inputs with their files and rows.
+    Opened on a phone the page stays within the screen."""
+    tmp, _, warehouse = clean_run
+    context, page, problems = open_offline(browser, tmp / "reports" / "bulletin.html", width, 900)
+    try:
+        sections = page.locator("details.explain")
+        assert sections.count() == 6
+        assert page.locator("#explain-energy_intensity_cut ul.lineage li").first.is_visible() is False
+        for i in range(6):
+            sections.nth(i).locator("summary").click()
+        assert all(page.evaluate("[...document.querySelectorAll('details.explain')].map(d => d.open)"))
+        ei = page.locator("#explain-energy_intensity_cut")
+        expected = warehouse.execute("""SELECT step, label, detail FROM marts.target_lineage
+            WHERE target_id = 'energy_intensity_cut' AND region_code = '210000' AND as_of = DATE '2015-12-31'
+            ORDER BY step_no""").fetchall()
+        items = ei.locator("ul.lineage li")
+        assert items.count() == len(expected)
+        inputs = ei.locator("li.s-input")
+        assert inputs.count() == sum(1 for step, _, _ in expected if step == "input") >= 7  # 2013: 2, 2015: 5
+        assert inputs.first.is_visible()
+        text = ei.inner_text()
+        for _, label, detail in expected:
+            assert label in text and (detail or "") in text
+        assert "stats_city_indicators/" in text and " row " in text
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    finally:
+        context.close()
+    assert problems == []

@@ -1,7 +1,8 @@
 """进展公报 — the progress bulletin: one self-contained HTML file read from the published
 warehouse, in Chinese with English subtitles, that opens offline (plotly.js is inlined, no CDN).
 
-Sections: the six headline targets of the plan (工作目标), the city table in the form of the
+Sections: the six headline targets of the plan (工作目标), each with an expandable section
+saying where its figure comes from (marts.target_lineage, as `plantrack explain`), the city table in the form of the
 statistics bureau's bulletins (marts.city_bulletin), charts of progress against schedule, of
 each city's cut against its allocation and of the headline indicators' trend, the early
 warnings, the data-quality findings, and the data dictionary as an appendix. Every figure is
@@ -25,6 +26,7 @@ from sources.units import unit_names
 
 from sources.bookkeeping import ZONE
 
+from ..explain import PROVINCE, STEP_NAMES, explanations
 from ..status import latest_as_of
 from .dictionary import data_dictionary
 
@@ -105,12 +107,17 @@ def gather(warehouse: Path, as_of: str | None = None) -> dict:
             AND table_name = 'targets' AND column_name IN ('name_zh', 'name_en')""").fetchall()[0][0] == 2
         target_names = {r[0]: (r[1], r[2]) for r in con.execute(
             "SELECT target_id, name_zh, name_en FROM reference.targets").fetchall()} if named else {}
+        # where each headline figure comes from (marts.target_lineage, as `plantrack explain`
+        # prints it); none in a warehouse published before the lineage mart
+        has_lineage = con.execute("""SELECT count(*) FROM information_schema.tables
+            WHERE table_schema = 'marts' AND table_name = 'target_lineage'""").fetchall()[0][0]
+        explained = explanations(con, HEADLINE, PROVINCE, date) if has_lineage and date is not None else {}
     finally:
         con.close()
     return dict(as_of=date, is_latest=is_latest, city_period=city_period, headline=headline,
                 trend=trend, cities=cities, warnings=warnings,
                 checks=checks, suites=suites, files=files, rejected=rejected, quarantine=quarantine,
-                target_names=target_names)
+                target_names=target_names, explanations=explained)
 
 
 # ---- charts (plotly figures; plotly.js is inlined once in the page) ----
@@ -201,7 +208,7 @@ def render(data: dict, dictionary_tables) -> str:
     env.filters["unit_names"] = unit_names  # 10k_kw → (万千瓦, 10,000 kW): sources/units.py
     template = env.get_template("bulletin.html.j2")
     return template.render(
-        **data, headline_names=HEADLINE_NAMES, status=STATUS, colours=WARNING_COLOURS,
+        **data, headline_names=HEADLINE_NAMES, status=STATUS, colours=WARNING_COLOURS, step_names=STEP_NAMES,
         generated_at=dt.datetime.now(ZoneInfo(ZONE)).isoformat(timespec="minutes").replace("T", " "),
         plotly_js=get_plotlyjs(), font=FONT, dictionary=dictionary_tables,
         charts={"progress": _chart_html(progress_chart(data["headline"]), "chart-progress"),

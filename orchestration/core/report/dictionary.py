@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # the marts published for BI tools, in the order people read them
-# (bulletin_*: what the progress bulletin shows, published so the figures can be traced)
+# (bulletin_*: what the progress bulletin shows, published so the figures can be traced;
+# target_lineage: where each figure of target_progress comes from, for `plantrack explain` and BI tools)
 MARTS = ("target_progress", "city_scorecard", "city_bulletin", "early_warning", "target_projection",
-         "indicator_values", "bulletin_headline", "bulletin_cities", "bulletin_warnings")
+         "indicator_values", "bulletin_headline", "bulletin_cities", "bulletin_warnings", "target_lineage")
 
 
 @dataclass
