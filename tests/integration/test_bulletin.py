@@ -237,7 +237,8 @@ def test_the_headline_explanations_open_offline(clean_run, browser, width):
         items = ei.locator("ul.lineage li")
         assert items.count() == len(expected)
         inputs = ei.locator("li.s-input")
-        assert inputs.count() == sum(1 for step, _, _ in expected if step == "input") >= 7  # 2013: 2, 2015: 5
+        assert inputs.count() == sum(1 for step, _, _ in expected if step == "input") == 6
+        # (2013: energy, GDP; 2015: energy, the 2013 GDP and the 2014 and 2015 indices)
         assert inputs.first.is_visible()
         text = ei.inner_text()
         for _, label, detail in expected:

@@ -131,9 +131,13 @@ steps as (
     -- 1. the target, as the plan words it
     select rows_.target_id, rows_.region_code, rows_.as_of, 10 as step_order, 0 as depth, 'target' as step,
         rows_.name_zh || ' ' || rows_.name_en as label,
-        printf('%s：%s — target %s %s %s by %s%s', rows_.clause, rows_.target_text_zh, rows_.comparator,
+        printf('%s：%s — target %s %s %s by %s%s%s', rows_.clause, rows_.target_text_zh, rows_.comparator,
                cast(rows_.target_value as varchar), rows_.unit, strftime(rows_.deadline, '%Y-%m-%d'),
-               coalesce(' (' || rows_.target_note || ')', '')) as detail,
+               coalesce(' (' || rows_.target_note || ')', ''),
+               case when rows_.target_value_source = 'allocation' then
+                        '; 目标值来自分解下达 the region''s target comes from the plan_allocations extract'
+                        || case when rows_.target_value_illustrative then '（示意 illustrative）' else '' end
+                    else '' end) as detail,
         cast(null as varchar) as period, rows_.target_value as value, rows_.unit,
         cast(null as varchar) as extract, cast(null as bigint) as file_id, cast(null as bigint) as source_row,
         cast(null as varchar) as sort_key
