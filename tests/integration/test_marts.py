@@ -137,7 +137,7 @@ def test_parquet_exports_hold_the_same_rows_as_the_marts(clean_run):
     manifest = json.loads((tmp / "exports" / "manifest.json").read_text(encoding="utf-8"))
     assert set(manifest["tables"]) == {"target_progress", "indicator_values", "city_scorecard", "city_bulletin",
                                       "early_warning", "target_projection", "bulletin_headline", "bulletin_cities",
-                                      "bulletin_warnings"}
+                                      "bulletin_warnings", "target_lineage"}
     for name, table in manifest["tables"].items():
         exported = pq.read_table(tmp / "exports" / table["file"])
         mart_rows = con.execute(f"SELECT * FROM marts.{name}").fetchall()
