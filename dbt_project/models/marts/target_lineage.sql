@@ -127,6 +127,36 @@ levels as (
     from used group by all
 ),
 
+flow_periods as (
+    -- the periods a flow short of a part expects (int_target_measurements: from the start up to the
+    -- newest period any region delivered by the cutoff), to name those the region lacks
+    select rows_.target_id, rows_.region_code, rows_.as_of, rows_.indicator, any_value(indicator_values.period_type) as period_type,
+        rows_.progress_from, max(indicator_values.period_end) as horizon
+    from rows_
+    join indicator_values
+        on indicator_values.indicator = rows_.indicator and indicator_values.period_end <= least(rows_.as_of, rows_.deadline)
+    where rows_.measure = 'flow' and not rows_.from_register and rows_.parts_present < rows_.parts_expected
+    group by all
+),
+
+flow_gaps as (
+    select expected.target_id, expected.region_code, expected.as_of,
+        string_agg(expected.period, ', ' order by expected.period) as lacking
+    from (
+        select flow_periods.*, case flow_periods.period_type when 'month' then strftime(t.start, '%Y-%m')
+                                                            else strftime(t.start, '%Y') end as period
+        from flow_periods,
+            unnest(generate_series(cast(flow_periods.progress_from as timestamp), cast(flow_periods.horizon as timestamp),
+                                   case flow_periods.period_type when 'month' then interval 1 month else interval 1 year end)) as t(start)
+        where flow_periods.period_type in ('month', 'year')
+    ) as expected
+    left join indicator_values
+        on indicator_values.indicator = expected.indicator and indicator_values.region_code = expected.region_code
+        and indicator_values.period = expected.period
+    where indicator_values.period is null
+    group by all
+),
+
 steps as (
     -- 1. the target, as the plan words it
     select rows_.target_id, rows_.region_code, rows_.as_of, 10 as step_order, 0 as depth, 'target' as step,
@@ -288,10 +318,11 @@ steps as (
     where used.parts_present < used.parts_expected
     union all
     select rows_.target_id, rows_.region_code, rows_.as_of, 81, 1, 'missing', '缺少部分 missing parts (total)',
-        printf('应有%d份，实有%d份 %d of %d parts, over the figures used', rows_.parts_expected, rows_.parts_present,
-               rows_.parts_present, rows_.parts_expected),
+        printf('应有%d份，实有%d份 %d of %d parts, over the figures used%s', rows_.parts_expected, rows_.parts_present,
+               rows_.parts_present, rows_.parts_expected, coalesce('; 无数据的期 periods without a figure: ' || flow_gaps.lacking, '')),
         null, null, null, null, null, null, null
     from rows_
+    left join flow_gaps using (target_id, region_code, as_of)
     where rows_.parts_present < rows_.parts_expected and rows_.measure = 'flow'
     union all
     -- 9. series not listed value by value: the deliveries of each extract behind the target
