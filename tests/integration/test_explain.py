@@ -8,14 +8,17 @@ The deliveries (times are the files' modification times, UTC; the lineage shows 
   and 104 (2015), on rows 2–4;
 - stats_city_indicators/省_2015能耗修订.csv (2016-02-01): 2015 energy use revised to 9700 (row 2);
 - env_pollutant_totals/污染物.csv: COD 1,000,000 t (2013, row 2), 990,000 (2014), 960,000 (2015, row 4);
-- transport_vehicle_retirements/2014-01.csv: January 2014 from 13 cities — 朝阳市 (211300) missing.
+- transport_vehicle_retirements/2014-01.csv: January 2014 from 13 cities — 朝阳市 (211300) missing;
+  2014-03.csv: March from 沈阳市 alone (5 + 1) — February from nobody.
 
 By hand (docs/METHODS.md):
   G(2013) = 20000; G(2015) = 20000 × 1.05 × 1.04 = 21840
   EI(2013) = 10000 / 20000 = 0.5; EI(2015) = 9700 / 21840 = 0.4441391941…
   cut = 1 − 0.4441391941 / 0.5 = 11.1722 %
   COD cut = 1 − 960000 / 1000000 = 4 %
-  vehicles retired in January 2014 = Σ (100 + i) + (10 + i), i = 0…12 = 1586, 13 of 14 parts.
+  vehicles retired in January 2014 = Σ (100 + i) + (10 + i), i = 0…12 = 1586, 13 of 14 parts;
+  to March: 1586 + 6 = 1592; parts: 14 cities × 3 months = 42, of which 13 + 1 = 14 are there.
+  Shenyang: 110 + 6 = 116, 2 of 3 months (February lacks).
 """
 
 import json
@@ -58,6 +61,8 @@ def small(tmp_path_factory, dagster_storage):
              "统计期,地区,淘汰黄标车,淘汰老旧车\n"
              + "".join(f"2014-01,{city},{100 + i},{10 + i}\n" for i, city in enumerate(CITIES_BUT_CHAOYANG)),
              "2016-01-12 09:00")
+    _deliver(landing, "transport_vehicle_retirements/2014-03.csv", "统计期,地区,淘汰黄标车,淘汰老旧车\n2014-03,沈阳市,5,1\n",
+             "2016-01-12 09:05")
     code, warehouse = run(tmp)
     assert code == 0
     return tmp, warehouse
@@ -72,6 +77,12 @@ def explain(small, capsys, *args) -> tuple[int, str, str]:
 
 def as_json(small, capsys, target: str) -> dict:
     code, out, _ = explain(small, capsys, target, "--json")
+    assert code == 0
+    return json.loads(out)
+
+
+def as_json_for(small, capsys, target: str, region: str) -> dict:
+    code, out, _ = explain(small, capsys, target, "--region", region, "--json")
     assert code == 0
     return json.loads(out)
 
@@ -143,13 +154,24 @@ def test_an_incomplete_sum_names_the_missing_city(small, capsys):
     assert e["status"] == "incomplete"
     steps = e["steps"]
     method = next(s for s in steps if s["step"] == "method")
-    assert method["detail"] == "sum of 1 figures from 2014-01-01 to 2014-01-31 = 1586.0 vehicles"
+    assert method["detail"] == "sum of 2 figures from 2014-01-01 to 2014-03-31 = 1592.0 vehicles"
     missing = [s["detail"] for s in steps if s["step"] == "missing"]
+    others = ", ".join(f"{name} {code}" for code, name in [
+        ("210200", "大连市"), ("210300", "鞍山市"), ("210400", "抚顺市"), ("210500", "本溪市"), ("210600", "丹东市"),
+        ("210700", "锦州市"), ("210800", "营口市"), ("210900", "阜新市"), ("211000", "辽阳市"), ("211100", "盘锦市"),
+        ("211200", "铁岭市"), ("211300", "朝阳市"), ("211400", "葫芦岛市")])
     assert missing == ["应有14份，实有13份 13 of 14 parts; 缺 missing: 朝阳市 211300",
-                       "应有14份，实有13份 13 of 14 parts, over the figures used"]
+                       f"应有14份，实有1份 1 of 14 parts; 缺 missing: {others}",
+                       "应有42份，实有14份 14 of 42 parts, over the figures used; 无数据的期 periods without a figure: 2014-02"]
+    city = as_json_for(small, capsys, "vehicles_retired_2014", "210100")["steps"]
+    assert [s["detail"] for s in city if s["step"] == "method"] == [
+        "sum of 2 figures from 2014-01-01 to 2014-03-31 = 116.0 vehicles"]
+    assert [s["detail"] for s in city if s["step"] == "missing"] == [
+        "应有3份，实有2份 2 of 3 parts, over the figures used; 无数据的期 periods without a figure: 2014-02"]
     deliveries = [s for s in steps if s["step"] == "deliveries"]
     assert [(s["extract"], s["file_path"]) for s in deliveries] == [
-        ("transport_vehicle_retirements", "transport_vehicle_retirements/2014-01.csv")]
+        ("transport_vehicle_retirements", "transport_vehicle_retirements/2014-03.csv")]  # the newest of 2
+    assert deliveries[0]["label"] == "transport_vehicle_retirements: 2 files"
     checks = {s["label"] for s in steps if s["step"] == "check"}
     assert "completeness: warning" in checks
 
