@@ -2,11 +2,11 @@
 warehouse, in Chinese with English subtitles, that opens offline (plotly.js is inlined, no CDN).
 
 Sections: the six headline targets of the plan (工作目标), each with an expandable section
-saying where its figure comes from (marts.target_lineage, as `plantrack explain`), the city table in the form of the
-statistics bureau's bulletins (marts.city_bulletin), charts of progress against schedule, of
-each city's cut against its allocation and of the headline indicators' trend, the early
-warnings, the data-quality findings, and the data dictionary as an appendix. Every figure is
-read from the marts; nothing is computed here but formatting."""
+saying where its figure comes from (marts.target_lineage, as `plantrack explain`), the city
+table in the form of the statistics bureau's bulletins (marts.city_bulletin), charts of progress
+against schedule, of each city's cut against its allocation and of the headline indicators'
+trend, the early warnings, the data-quality findings, and the data dictionary as an appendix.
+Every figure is read from the marts; nothing is computed here but formatting."""
 
 from __future__ import annotations
 
