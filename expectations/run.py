@@ -36,11 +36,15 @@ from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
+from typing import TYPE_CHECKING  # noqa: E402
+
 import duckdb  # noqa: E402
-import great_expectations as gx  # noqa: E402
-import pandas as pd  # noqa: E402
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
-from great_expectations.expectations.expectation_configuration import ExpectationConfiguration  # noqa: E402
+
+# Great Expectations (and the pandas and scipy it pulls in: about 2.5 s of imports) is loaded
+# when a suite is validated, not when the suites are read: a run or command that validates none
+# (a quiet night, `plantrack status`, the Dagster definitions) does not pay for it.
+if TYPE_CHECKING:
+    import pandas as pd
 
 from sources import bookkeeping  # noqa: E402
 from sources.contract import Contract, contracts  # noqa: E402
@@ -120,8 +124,8 @@ def raw_suite(contract: Contract, statistical: dict) -> dict:
 def suites() -> dict[str, dict]:
     """Every suite, by name: the suite files, a raw suite completed from its contract (one for
     every contract, even one whose file is missing: tests/unit/test_catalogue.py asks for the
-    file). Unknown expectation types fail here, loudly (GX itself would drop them with only a
-    log line)."""
+    file). Unknown expectation types fail loudly when a suite is validated (``check_types``;
+    tests/unit/test_suites.py checks every suite): GX itself would drop them with only a log line."""
     out = {}
     files = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in sorted(SUITES_DIR.glob("*.json"))}
     for x, contract in contracts().items():
@@ -132,9 +136,17 @@ def suites() -> dict[str, dict]:
         for e in spec["expectations"]:
             if e.get("meta", {}).get("severity") not in ("error", "warning"):
                 raise ValueError(f"{stem}.json: {e['type']} needs meta.severity error or warning")
-            ExpectationConfiguration(**_gx_expectation(e)).to_domain_obj()
         out[spec["name"]] = spec
     return out
+
+
+def check_types(spec: dict) -> None:
+    """Raise ValueError (GX's InvalidExpectationConfigurationError) for an expectation type GX
+    does not know, which GX would otherwise drop with a log line. Imports GX."""
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    for e in spec["expectations"]:
+        ExpectationConfiguration(**_gx_expectation(e)).to_domain_obj()
 
 
 def _gx_expectation(e: dict) -> dict:
@@ -148,6 +160,9 @@ class Validator:
     validates."""
 
     def __init__(self):
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
         logging.getLogger("great_expectations").setLevel(logging.WARNING)
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
@@ -164,6 +179,9 @@ class Validator:
             return asset.add_batch_definition_whole_dataframe("whole")
 
     def validate(self, spec: dict, frame: pd.DataFrame) -> list[ExpectationOutcome]:
+        import great_expectations as gx
+
+        check_types(spec)
         suite_spec = {k: v for k, v in spec.items() if k not in OUR_KEYS}
         suite_spec["expectations"] = [_gx_expectation(e) for e in suite_spec["expectations"]]
         suite = self.context.suites.add_or_update(gx.ExpectationSuite(**suite_spec))

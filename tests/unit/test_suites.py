@@ -6,7 +6,7 @@ Expectations suites bound them. Here the quality tables are written directly, go
 import duckdb
 import pytest
 
-from expectations.run import Validator, files_to_judge, run_suite, suites
+from expectations.run import Validator, check_types, files_to_judge, run_suite, suites
 from sources import bookkeeping
 from sources.bookkeeping import failing_now
 
@@ -236,6 +236,25 @@ def test_published_not_above_due_judges_rows_that_carry_both(con, validator):
 def test_every_suite_is_valid_and_names_its_asset():
     for name, spec in suites().items():
         assert spec["guards"][0] in ("raw", "intermediate", "quality") and spec["expectations"], name
+        check_types(spec)  # GX knows every expectation type (read without GX, checked with it)
+
+
+def test_an_unknown_expectation_type_fails_loudly():
+    spec = {"name": "x", "expectations": [{"type": "expect_column_values_to_be_purple",
+                                           "kwargs": {"column": "a"}, "meta": {"severity": "error"}}]}
+    with pytest.raises(Exception, match="purple"):
+        check_types(spec)
+
+
+def test_reading_the_suites_loads_no_great_expectations():
+    """The definitions and a quiet night read the suites; GX (2.5 s of imports) waits for a
+    validation."""
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-c", "import sys; from expectations.run import suites; suites(); "
+                          "print(sorted(m for m in ('great_expectations', 'scipy', 'pandas') if m in sys.modules))"],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_a_row_by_row_expectation_records_how_many_rows_failed(con, validator):
