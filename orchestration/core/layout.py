@@ -6,7 +6,7 @@
     <data>/warehouse.build.duckdb         working: the file the build writes
     <data>/warehouse.build.duckdb.lock    one build at a time (its holder's pid inside)
     <data>/warehouse.build.duckdb.state.json  what the working file was built from
-    <data>/dbt-target/warehouse.build/<step>/  dbt's target folder per build step (partial parsing)
+    <data>/dbt-target/warehouse.build/    dbt's target folder, both build steps' (partial parsing)
     <data>/analyst-sessions/<time>/       a write session's WAL moved aside at a publication
     <data>/exports/                       Parquet, manifest.json, the data dictionary
     <data>/reports/                       the progress bulletin and the data-quality page
@@ -114,8 +114,12 @@ class Layout:
         """The whole log of the run started at ``started`` (aware): ``logs/run_<UTC>.log``."""
         return self.logs / f"run_{started.astimezone(dt.timezone.utc):%Y%m%dT%H%M%SZ}.log"
 
-    def dbt_target(self, step: str) -> Path:
-        """dbt's target folder for one build step, kept from night to night so that dbt
-        re-parses only what changed; one per working file, so two warehouses never share one."""
+    @property
+    def dbt_target(self) -> Path:
+        """dbt's target folder, kept from night to night and shared by the build steps, so that
+        dbt re-parses only what changed (partial_parse.msgpack): its profile (the working file's
+        path) and vars are the same in every step and run of a warehouse — a folder per step
+        parsed the whole project twice on a first build. One per working file, so two
+        warehouses never share one."""
         working = self.working.resolve()
-        return working.parent / "dbt-target" / working.stem / step
+        return working.parent / "dbt-target" / working.stem

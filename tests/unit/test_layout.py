@@ -27,7 +27,7 @@ def test_one_data_folder_places_every_file(tmp_path, monkeypatch):
     assert layout.state == d / "warehouse.build.duckdb.state.json"
     assert layout.record == d / "warehouse.duckdb.record.json"
     assert layout.reports == d / "reports" and layout.data_quality == d / "reports" / "data_quality.html"
-    assert layout.dbt_target("dbt_marts") == d / "dbt-target" / "warehouse.build" / "dbt_marts"
+    assert layout.dbt_target == d / "dbt-target" / "warehouse.build"
     # one part moved by its own setting; an explicit path wins over both
     monkeypatch.setenv("PLANTRACK_WAREHOUSE", str(tmp_path / "elsewhere" / "w.duckdb"))
     moved = Layout.from_env(exports=tmp_path / "out")
