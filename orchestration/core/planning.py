@@ -6,9 +6,11 @@ The published warehouse is the reference: it holds what the last complete build 
 - no published warehouse yet, or the dbt project, the contracts or the as-of date changed:
   everything;
 - otherwise the raw assets of the extracts with files the published warehouse has not seen,
-  everything downstream of them (their checks included), and always the progress marts and
-  what follows them, so that a night with no new file still reports blocking checks, rebuilds
-  the exports and the bulletin.
+  everything downstream of them (their checks included), and always what follows the progress
+  marts (publication, exports, bulletin); the progress marts themselves too, except on a night
+  with nothing new and no blocking check failing: their inputs are then those of the published
+  build, so dbt would write the same rows again (``Plan.marts_current``; the marts' gate still
+  runs, and says so, while a check blocks).
 
 A build that loaded files and then failed before publishing leaves them unseen by the published
 warehouse, so the next run rebuilds what depends on them: nothing is skipped on the strength of
@@ -100,6 +102,9 @@ class Plan:
     this into Dagster asset keys); ``changed`` None: everything."""
     changed: list[str] | None
     reason: str
+    # nothing new, no blocking check failing, the working file's marts in place: the progress
+    # marts the last publication built are current, and are not rebuilt
+    marts_current: bool = False
 
 
 def read_record(con: duckdb.DuckDBPyConnection) -> dict:
@@ -169,10 +174,30 @@ def plan_run(layout: Layout, as_of: str = "") -> Plan:
     # files of no extract are recorded by landing/stray_files, which every run materialises
     also = f"; {len(strays)} file(s) of no extract to record" if strays else ""
     if not changed and not withdrawn:
+        if _marts_current(layout):
+            return Plan([], "no new files: the marts are current; their publication only" + also, marts_current=True)
         return Plan([], "no new files: the marts and their publication only" + also)
     return Plan(changed + withdrawn, "incremental: " + "; ".join(filter(None, [
         "new files for " + ", ".join(changed) if changed else "",
         "withdrawn deliveries of " + ", ".join(withdrawn) if withdrawn else ""])) + also)
+
+
+def _marts_current(layout: Layout) -> bool:
+    """The working file holds the progress marts and no blocking check fails on it (a failing
+    one must stop the marts again, and say so)."""
+    if not layout.working.exists():
+        return False
+    try:
+        con = duckdb.connect(str(layout.working), read_only=True)
+    except duckdb.Error:
+        return False
+    try:
+        return has_table(con, "marts", "target_progress") and has_table(con, "dq", "check_results") \
+            and not bookkeeping.failing_now(con)
+    except duckdb.Error:
+        return False
+    finally:
+        con.close()
 
 
 def _withdrawals(con) -> set[tuple[int, str]]:
