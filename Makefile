@@ -10,7 +10,7 @@ export UV_COMPILE_BYTECODE := 1
 export DAGSTER_HOME := $(CURDIR)
 export PLANTRACK_DAGSTER_STORAGE ?= $(CURDIR)/.dagster
 
-.PHONY: install browser run test bench dev clean
+.PHONY: install browser run test test-fast bench dev clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -41,6 +41,10 @@ browser:
 ## The test suite.
 test: install browser
 	$(VENV)/bin/pytest
+
+## The fast tier: every test but those marked slow (the integration tests build warehouses).
+test-fast: install
+	$(VENV)/bin/pytest -m "not slow"
 
 ## Benchmarks: monitoring-feed ingest rate against a bare DuckDB read_csv (20M rows); the
 ## nightly run with one new day of data against the full build.

@@ -13,6 +13,16 @@ from sources.contract import contracts
 from sources.load import connect, ingest_extract
 
 
+def pytest_collection_modifyitems(config, items):
+    """The fast tier, ``pytest -m "not slow"``: every test that builds a warehouse with Dagster
+    and dbt (tests/integration, tests/bench) is slow; unit tests taking seconds carry the
+    marker themselves."""
+    root = Path(__file__).parent
+    for item in items:
+        if Path(item.fspath).is_relative_to(root / "integration") or Path(item.fspath).is_relative_to(root / "bench"):
+            item.add_marker(pytest.mark.slow)
+
+
 class Landing:
     """A landing folder that tests drop files into, each one newer than the last (the loader
     loads oldest first)."""

@@ -96,6 +96,7 @@ def test_kind5_headers_units_and_regions(landing, ingest, warehouse, case):
     assert_outcome(warehouse, case, deliver_and_load(landing, ingest, case))
 
 
+@pytest.mark.slow  # every file of the corpus loaded again (12 s); each is also a case above
 def test_no_value_in_raw_differs_from_the_corpus(landing, ingest, warehouse):
     """The whole corpus delivered at once, as a night would bring it: every file's outcome and
     every value in raw is the expected one."""
