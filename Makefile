@@ -46,8 +46,9 @@ test: install browser
 test-fast: install
 	$(VENV)/bin/pytest -m "not slow"
 
-## Benchmarks: monitoring-feed ingest rate against a bare DuckDB read_csv (20M rows); the
-## nightly run with one new day of data against the full build.
+## Benchmarks, as ratios: monitoring-feed ingest against a bare DuckDB read_csv (20M rows; CPU
+## and wall); a night with one new day, and one with nothing new, against the full build of the
+## same deliveries (CPU of the whole process tree), at the sample's 24 outlets and at 600.
 bench: install
 	$(VENV)/bin/python -m tests.bench.bench_ingest
 	$(VENV)/bin/python -m tests.bench.bench_nightly
