@@ -139,12 +139,28 @@ def test_a_night_rebuilds_only_what_the_new_files_touch(clean_run, tmp_path):
     defs = build_definitions(settings)
 
     nothing_new = plan_run(settings.layout)
-    assert nothing_new.changed == []
+    assert nothing_new.changed == [] and not nothing_new.marts_current  # no working file to vouch for them
     keys = set(asset_selection(nothing_new, defs))
     assert {dg.AssetKey(["marts", "target_progress"]), dg.AssetKey(["exports", "parquet"]),
-            dg.AssetKey(["warehouse", "published"])} <= keys          # the marts are still rebuilt
+            dg.AssetKey(["warehouse", "published"])} <= keys          # the marts are rebuilt
     assert {k for k in keys if k.path[0] in ("raw", "staging", "intermediate")} == \
         {dg.AssetKey(["intermediate", "int_target_measurements"])}  # the marts' own first step
+    # the working file of the published build, no check failing: the marts are current, and
+    # only their publication, exports and bulletin run
+    shutil.copy(clean_run[0] / "warehouse.build.duckdb", settings.layout.working)
+    quiet = plan_run(settings.layout)
+    assert quiet.changed == [] and quiet.marts_current
+    keys = set(asset_selection(quiet, defs))
+    assert {dg.AssetKey(["exports", "parquet"]), dg.AssetKey(["warehouse", "published"]),
+            dg.AssetKey(["reports", "bulletin"])} <= keys
+    assert not {k for k in keys if k.path[0] in ("raw", "staging", "intermediate", "marts")}
+    # a blocking check failing on it: the marts' gate runs again, to say so
+    with duckdb.connect(str(settings.layout.working)) as con:
+        con.execute("""INSERT INTO dq.check_results BY NAME SELECT * REPLACE (
+                           'error' AS severity, false AS success, now() AS checked_at, 'test-run' AS run_id)
+                       FROM dq.check_results WHERE suite = 'reconciliation_city_sums' LIMIT 1""")
+    assert not plan_run(settings.layout).marts_current
+    settings.layout.working.unlink()
 
     (tmp_path / "landing" / "env_pollutant_totals" / "2015_补报.csv").write_text("年份,地区\n", encoding="utf-8")
     one_new = plan_run(settings.layout)
