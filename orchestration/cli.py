@@ -163,7 +163,7 @@ def cmd_withdraw(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .assets.dbt import prepare_manifest, project
+    from .core.manifest import MANIFEST, prepare_manifest
     from .core.report.bulletin import write_bulletin
 
     layout = Layout.from_env(warehouse=args.warehouse, exports=args.exports)
@@ -171,7 +171,7 @@ def cmd_report(args) -> int:
         print(f"no published warehouse at {layout.published}: run `plantrack run` first", file=sys.stderr)
         return EXIT_FAILED
     prepare_manifest()  # the data dictionary's column descriptions
-    write_bulletin(layout.published, layout.reports, project.manifest_path, as_of=args.as_of,
+    write_bulletin(layout.published, layout.reports, MANIFEST, as_of=args.as_of,
                    out=Path(args.out) if args.out else None)
     return EXIT_OK
 

@@ -3,8 +3,8 @@
 dbt sources `raw.<extract>` are the ingest assets' keys (["raw", extract]), so Dagster shows one
 graph from files to marts. Two steps, so that the checks between them can block: the models up
 to the indicators and the reconciliation tables, checked by the Great Expectations suites; then
-the progress marts. The manifest is prepared by dagster-dbt (``prepare_manifest``), when the
-project changed or on first use."""
+the progress marts. The manifest is prepared first, when the project changed or on first use
+(core/manifest.py)."""
 
 import importlib.metadata
 import json
@@ -17,6 +17,7 @@ from packaging import version
 
 from ..core.checks import blocking
 from ..core.layout import DBT_DIR, DBT_EXECUTABLE
+from ..core.manifest import MANIFEST, prepare_manifest
 from ..core.planning import dbt_build
 from ..resources import PlantrackSettings
 
@@ -34,23 +35,6 @@ class PlantrackDbtResource(DbtCliResource):
 
 project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 dbt_resource = PlantrackDbtResource(project_dir=project, profiles_dir=DBT_DIR, dbt_executable=str(DBT_EXECUTABLE))
-
-
-def _manifest_is_stale() -> bool:
-    if not project.manifest_path.exists():
-        return True
-    built = project.manifest_path.stat().st_mtime
-    sources = [DBT_DIR / "dbt_project.yml", DBT_DIR / "profiles.yml",
-               *[p for d in ("models", "seeds", "macros", "tests") for p in (DBT_DIR / d).rglob("*")]]
-    return any(p.is_file() and p.stat().st_mtime > built for p in sources)
-
-
-def prepare_manifest() -> None:
-    """`dbt parse` (target/manifest.json) when the project changed since the manifest was
-    written; it opens no database. dagster-dbt's own preparer does the same but runs the `dbt`
-    the PATH finds, which is not this environment's when the command is called by its path."""
-    if _manifest_is_stale():
-        dbt_resource.cli(["parse", "--quiet"], target_path=project.target_path).wait()
 
 
 class PlantrackTranslator(DagsterDbtTranslator):
@@ -91,14 +75,14 @@ def dbt_assets_defs() -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
     """(dbt_models, dbt_marts): the two build steps, from a manifest prepared first."""
     prepare_manifest()
 
-    @dbt_assets(manifest=project.manifest_path, project=project, name="dbt_models",
+    @dbt_assets(manifest=MANIFEST, project=project, name="dbt_models",
                 exclude=MARTS_SELECTION, dagster_dbt_translator=TRANSLATOR, pool="duckdb_writer")
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: PlantrackSettings):
         complete = lambda: set(context.selected_asset_keys) == set(context.assets_def.keys)  # noqa: E731
         with dbt_build(settings.layout, settings.as_of, complete):
             yield from _build(context, dbt, settings)
 
-    @dbt_assets(manifest=project.manifest_path, project=project, name="dbt_marts",
+    @dbt_assets(manifest=MANIFEST, project=project, name="dbt_marts",
                 select=MARTS_SELECTION, dagster_dbt_translator=TRANSLATOR, pool="duckdb_writer")
     def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: PlantrackSettings):
         refused = blocking(settings.layout)

@@ -7,11 +7,11 @@ import dagster as dg
 
 from expectations.run import suites
 
+from ..core.manifest import MANIFEST
 from ..core.publish import export_marts, publish_warehouse
 from ..core.report.bulletin import write_bulletin
 from ..core.report.dictionary import MARTS
 from ..resources import PlantrackSettings
-from .dbt import project
 
 TAG_PUBLISH_NOTES = "plantrack/publish_notes"
 
@@ -32,7 +32,7 @@ TAG_PUBLISH_NOTES = "plantrack/publish_notes"
 def parquet_exports(context: dg.AssetExecutionContext, settings: PlantrackSettings) -> dg.MaterializeResult:
     layout = settings.layout
     context.log.info(f"exports 导出: the marts of {layout.published.name} → {layout.exports}")
-    manifest = export_marts(layout, project.manifest_path, run_id=context.run.run_id)
+    manifest = export_marts(layout, MANIFEST, run_id=context.run.run_id)
     return dg.MaterializeResult(metadata={
         "folder": dg.MetadataValue.path(str(layout.exports.resolve())),
         **{f"rows_{name}": t["rows"] for name, t in manifest["tables"].items()}})
@@ -78,7 +78,7 @@ def published_warehouse(context: dg.AssetExecutionContext, settings: PlantrackSe
 )
 def bulletin(context: dg.AssetExecutionContext, settings: PlantrackSettings) -> dg.MaterializeResult:
     layout = settings.layout
-    written = write_bulletin(layout.published, layout.reports, project.manifest_path,
+    written = write_bulletin(layout.published, layout.reports, MANIFEST,
                              as_of=settings.as_of or None, log=context.log.info)
     return dg.MaterializeResult(metadata={"file": dg.MetadataValue.path(str(Path(written.path).resolve())),
                                           "as_of": written.as_of, "bytes": written.path.stat().st_size})

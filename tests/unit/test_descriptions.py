@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from orchestration.assets.dbt import prepare_manifest, project
+from orchestration.core.manifest import MANIFEST, prepare_manifest
 from orchestration.assets.ingest import ingest_assets
 from orchestration.core.layout import DBT_DIR
 from sources.contract import contracts
@@ -16,7 +16,7 @@ from sources.contract import contracts
 @pytest.fixture(scope="module")
 def models() -> dict[str, dict]:
     prepare_manifest()
-    manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
     return {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
 
 
