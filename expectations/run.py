@@ -50,7 +50,14 @@ from sources import bookkeeping  # noqa: E402
 from sources.contract import Contract, contracts  # noqa: E402
 
 SUITES_DIR = Path(__file__).parent / "suites"
-OUR_KEYS = ("guards", "extracts", "query", "description")
+OUR_KEYS = ("guards", "extracts", "query", "description", "bulk")
+# A bulk suite's rows reach pandas this many at a time (DuckDB vectors of 2,048 rows: about a
+# million rows, ~100 MB of frame for the hourly feed's columns)
+BULK_VECTORS = 500
+# what a bulk suite may hold, by how it is judged without the whole table in pandas
+SCHEMA_EXPECTATIONS = ("expect_column_to_exist", "expect_table_columns_to_match_set",
+                       "expect_table_columns_to_match_ordered_list")
+UNIQUE_EXPECTATIONS = ("expect_compound_columns_to_be_unique", "expect_select_column_values_to_be_unique_within_record")
 
 
 
@@ -63,6 +70,11 @@ class ExpectationOutcome:
     observed: str | None
     unexpected: list
     message: str | None
+    # a row-by-row expectation's counts (GX's result): what merging batches adds up
+    unexpected_count: int | None = None
+    element_count: int | None = None
+    missing_count: int | None = None
+    raised: bool = False
 
 
 @dataclass
@@ -117,7 +129,25 @@ def raw_suite(contract: Contract, statistical: dict) -> dict:
     return {"name": f"raw_{x}", "guards": ["raw", x], "extracts": [x],
             "description": f"{contract.name_zh} — the deliveries of this run: columns, keys, plausible ranges",
             "query": f"SELECT * FROM raw.{x} WHERE _file_id IN ({{new_files}})",
+            "bulk": contract.bulk,
             "expectations": raw_structure(contract) + statistical["expectations"]}
+
+
+def bulk_kind(expectation: dict) -> str:
+    """How a bulk suite judges an expectation without its rows all in memory: ``schema`` (on
+    the columns alone), ``unique`` (on the rows whose key DuckDB found more than once), or
+    ``rows`` (row by row, on bounded batches whose counts add up). Anything else has no
+    bounded form: ValueError (give it a suite of its own on an aggregate query)."""
+    kind = expectation["type"]
+    if kind in SCHEMA_EXPECTATIONS:
+        return "schema"
+    if kind == "expect_compound_columns_to_be_unique":
+        return "unique"
+    if kind.startswith("expect_column_values_"):
+        return "rows"
+    raise ValueError(f"{kind}: a bulk suite (contract bulk: true) judges only row-by-row, "
+                     "column and compound-key expectations; a table-wide one needs a suite of its "
+                     "own on an aggregate query (e.g. quality.quality_monitoring_hours)")
 
 
 @cache
@@ -136,6 +166,8 @@ def suites() -> dict[str, dict]:
         for e in spec["expectations"]:
             if e.get("meta", {}).get("severity") not in ("error", "warning"):
                 raise ValueError(f"{stem}.json: {e['type']} needs meta.severity error or warning")
+            if spec.get("bulk"):
+                bulk_kind(e)
         out[spec["name"]] = spec
     return out
 
@@ -199,6 +231,7 @@ class Validator:
                     # a row-by-row expectation has no single observed value: say how many rows
                     # failed it, of how many checked (nulls are not judged by most of them)
                     observed = f"{res.get('unexpected_count', 0)} of {res['element_count']} rows unexpected"
+                counts = {k: res.get(k) for k in ("unexpected_count", "element_count", "missing_count")}
                 outcomes.append(ExpectationOutcome(
                     expectation=r.expectation_config.type,
                     column=r.expectation_config.kwargs.get("column")
@@ -208,7 +241,7 @@ class Validator:
                     success=bool(r.success) and not raised,
                     observed=None if observed is None else str(observed),
                     unexpected=[_plain(v) for v in res.get("partial_unexpected_list", [])][:5],
-                    message=message))
+                    message=message, raised=raised, **counts))
         return outcomes
 
 
@@ -228,16 +261,108 @@ def _plain(value):
     return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
 
 
-def frame(con: duckdb.DuckDBPyConnection, spec: dict, new_files: list[int] | None) -> pd.DataFrame | None:
-    """The suite's DataFrame; None when it judges new deliveries and has none to judge
-    (``new_files`` None or empty; ``[]`` after a withdrawal left nothing: see
-    ``files_to_judge``, gives an empty frame instead, so that a new verdict is recorded)."""
+def _query(spec: dict, new_files: list[int] | None) -> str | None:
     query = spec["query"]
     if "{new_files}" in query:
         if new_files is None:
             return None
         query = query.replace("{new_files}", ", ".join(str(int(f)) for f in new_files) or "NULL")
+    return query
+
+
+def frame(con: duckdb.DuckDBPyConnection, spec: dict, new_files: list[int] | None) -> pd.DataFrame | None:
+    """The suite's DataFrame; None when it judges new deliveries and has none to judge
+    (``new_files`` None or empty; ``[]`` after a withdrawal left nothing: see
+    ``files_to_judge``, gives an empty frame instead, so that a new verdict is recorded).
+    A bulk suite's frame holds its columns only (no rows): ``validate_bulk`` brings the rows."""
+    query = _query(spec, new_files)
+    if query is None:
+        return None
+    if spec.get("bulk"):
+        query = f"SELECT * FROM ({query}) LIMIT 0"
     return con.execute(query).df()
+
+
+def validate_bulk(con: duckdb.DuckDBPyConnection, validator: "Validator", spec: dict,
+                  new_files: list[int], vectors: int = BULK_VECTORS) -> tuple[int, list[ExpectationOutcome]]:
+    """A bulk suite (the hourly feed: up to ~100 M rows a full build) judged with a bounded
+    frame in memory, whatever the delivery's size. Returns (rows judged, outcomes in the
+    suite's order).
+
+    - ``schema`` expectations (columns exist) on the query's columns, no rows;
+    - ``rows`` (row by row: not null, between, in set) on batches of ``vectors`` × 2,048 rows
+      streamed out of DuckDB (``fetch_df_chunk``), only the columns they name; each batch is a
+      GX validation, and the batches add up: unexpected, element and missing counts are summed,
+      the first five unexpected values kept, and the verdict is every batch's success — or,
+      with ``mostly``, GX's own rule on the sums: (non-missing − unexpected) / non-missing ≥
+      mostly (a batch may fail alone and the whole pass, or the reverse);
+    - ``unique`` (a compound key once) on the rows whose key DuckDB counts more than once
+      (an aggregate that spills to disk; none on a healthy delivery), with the element count
+      of the whole delivery."""
+    query = _query(spec, new_files)
+    kinds = [bulk_kind(e) for e in spec["expectations"]]
+    outcomes: dict[int, ExpectationOutcome] = {}
+
+    def judge(indexes: list[int], data: pd.DataFrame) -> list[ExpectationOutcome]:
+        part = {**spec, "expectations": [spec["expectations"][i] for i in indexes]}
+        return validator.validate(part, data)
+
+    schema = [i for i, k in enumerate(kinds) if k == "schema"]
+    if schema:
+        outcomes.update(zip(schema, judge(schema, con.execute(f"SELECT * FROM ({query}) LIMIT 0").df())))
+
+    rows = [i for i, k in enumerate(kinds) if k == "rows"]
+    batches: list[list[ExpectationOutcome]] = []
+    total = 0
+    if rows:
+        columns = sorted({spec["expectations"][i]["kwargs"]["column"] for i in rows})
+        result = con.execute(f"SELECT {', '.join(columns)} FROM ({query})")
+        while len(batch := result.fetch_df_chunk(vectors)):
+            total += len(batch)
+            batches.append(judge(rows, batch))
+            del batch
+        if not batches:  # no rows: GX's verdict on an empty frame
+            batches.append(judge(rows, con.execute(f"SELECT {', '.join(columns)} FROM ({query}) LIMIT 0").df()))
+        for j, i in enumerate(rows):
+            outcomes[i] = merge_batches([b[j] for b in batches], spec["expectations"][i]["kwargs"].get("mostly"))
+    else:
+        total = con.execute(f"SELECT count(*) FROM ({query})").fetchall()[0][0]
+
+    for i in (i for i, k in enumerate(kinds) if k == "unique"):
+        key = spec["expectations"][i]["kwargs"]["column_list"]
+        cols = ", ".join(key)
+        repeated = con.execute(f"""
+            SELECT {', '.join(f"q.{c}" for c in key)} FROM ({query}) q
+            SEMI JOIN (SELECT {cols} FROM ({query}) GROUP BY ALL HAVING count(*) > 1) d USING ({cols})""").df()
+        found = judge([i], repeated)[0]
+        found.element_count, found.unexpected_count = total, found.unexpected_count or 0
+        found.observed = f"{found.unexpected_count} of {total} rows unexpected"
+        outcomes[i] = found
+    return total, [outcomes[i] for i in range(len(kinds))]
+
+
+def merge_batches(parts: list[ExpectationOutcome], mostly: float | None) -> ExpectationOutcome:
+    """One row-by-row expectation's outcome over a delivery from its batches' outcomes (see
+    ``validate_bulk``). A batch whose metric raised makes the whole an error."""
+    first = parts[0]
+    unexpected = sum(p.unexpected_count or 0 for p in parts)
+    elements = sum(p.element_count or 0 for p in parts)
+    missing = sum(p.missing_count or 0 for p in parts)
+    raised = [p for p in parts if p.raised]
+    if raised:
+        success = False
+    elif mostly is None:
+        success = all(p.success for p in parts)
+    else:
+        judged = elements - missing
+        success = judged == 0 or (judged - unexpected) / judged >= mostly
+    return ExpectationOutcome(
+        expectation=first.expectation, column=first.column,
+        severity=raised[0].severity if raised else first.severity, success=success,
+        observed=f"{unexpected} of {elements} rows unexpected",
+        unexpected=[v for p in parts for v in p.unexpected][:5],
+        message="; ".join(dict.fromkeys(p.message for p in parts if p.message)) or None,
+        unexpected_count=unexpected, element_count=elements, missing_count=missing, raised=bool(raised))
 
 
 def files_to_judge(con: duckdb.DuckDBPyConnection, name: str, extract: str,
@@ -292,8 +417,11 @@ def run_suite(con: duckdb.DuckDBPyConnection, validator: Validator, name: str, r
         return outcome
     if "{new_files}" in spec["query"]:
         outcome.judged_files = list(new_files)
-    outcome.rows = len(data)
-    outcome.outcomes = validator.validate(spec, data)
+    if spec.get("bulk"):
+        outcome.rows, outcome.outcomes = validate_bulk(con, validator, spec, new_files)
+    else:
+        outcome.rows = len(data)
+        outcome.outcomes = validator.validate(spec, data)
     checked_at = record(con, run_id, outcome)
     # the verdict rule lives in one place, the view every report reads
     verdict = con.execute("SELECT verdict FROM dq.suite_verdicts WHERE suite = ? AND checked_at = ?",

@@ -269,3 +269,92 @@ def test_a_row_by_row_expectation_records_how_many_rows_failed(con, validator):
     assert outcome.verdict == "failed"
     stock = [o for o in outcome.outcomes if o.column == "stock" and not o.success]
     assert stock and stock[0].observed == "1 of 2 rows unexpected"
+
+
+# ------------------------------------------------------------------ the bulk feed in batches
+# The hourly feed is judged in batches of vectors × 2,048 rows (expectations.run.validate_bulk):
+# here one vector a batch, so that 5,000 rows make three batches (2,048 + 2,048 + 904).
+
+def hourly(con, bad_values: dict[int, float], repeat_row: int | None = None, files=(1,)):
+    """5,000 rows of raw.env_monitoring_hourly per file: value = 1.0 except at the rows named
+    (row number → value); ``repeat_row`` gives that row the key of row 1 (a key twice)."""
+    con.execute("CREATE OR REPLACE TABLE raw.env_monitoring_hourly AS "
+                "SELECT f AS _file_id, i AS _row, 'MO' || lpad(CAST(i % 100 AS VARCHAR), 4, '0') AS outlet_id, "
+                "TIMESTAMP '2014-01-01' + INTERVAL 1 HOUR * (i // 100) AS measured_at, "
+                "'SO2' AS factor, 1.0::DOUBLE AS value, 'N' AS flag "
+                f"FROM range(1, 5001) r(i), (SELECT unnest({list(files)}) AS f)")
+    for row, value in bad_values.items():
+        con.execute("UPDATE raw.env_monitoring_hourly SET value = ? WHERE _row = ?", [value, row])
+    if repeat_row:
+        con.execute("UPDATE raw.env_monitoring_hourly SET outlet_id = 'MO0001', "
+                    "measured_at = TIMESTAMP '2014-01-01' WHERE _row = ?", [repeat_row])
+
+
+def bulk(con, validator, expectations=None, files=(1,)):
+    from expectations.run import validate_bulk
+    spec = dict(suites()["raw_env_monitoring_hourly"])
+    if expectations is not None:
+        spec["expectations"] = expectations
+    return validate_bulk(con, validator, spec, list(files), vectors=1)
+
+
+def test_the_bulk_suite_adds_up_its_batches(con, validator):
+    """Two values out of range (rows 10 and 4,500: the first and the third batch) and one null
+    flag: the range check warns with 2 of 5,000 rows, both examples kept; not_null errs with 1."""
+    hourly(con, {10: -3.0, 4500: 2e6})
+    con.execute("UPDATE raw.env_monitoring_hourly SET flag = NULL WHERE _row = 3000")
+    rows, outcomes = bulk(con, validator)
+    assert rows == 5000
+    by = {(o.expectation, o.column): o for o in outcomes}
+    value = by["expect_column_values_to_be_between", "value"]
+    assert not value.success and value.severity == "warning"
+    assert value.observed == "2 of 5000 rows unexpected" and sorted(value.unexpected) == [-3.0, 2e6]
+    flag = by["expect_column_values_to_not_be_null", "flag"]
+    assert not flag.success and flag.unexpected_count == 1 and flag.severity == "error"
+    assert by["expect_column_values_to_not_be_null", "outlet_id"].success
+    assert by["expect_column_to_exist", "measured_at"].success
+    assert by["expect_compound_columns_to_be_unique", "_file_id,outlet_id,measured_at,factor"].success
+    # in the suite's order
+    assert [o.expectation for o in outcomes] == [e["type"] for e in suites()["raw_env_monitoring_hourly"]["expectations"]]
+
+
+@pytest.mark.parametrize("mostly, success", [(0.75, False), (0.6, True)])
+def test_mostly_is_judged_on_the_sums_not_per_batch(con, validator, mostly, success):
+    """Rows 3,001–5,000 out of range: 2,000 of 5,000 bad, 60 % good. The first batch (rows
+    1–2,048) passes alone, the third (4,097–5,000) fails alone at any mostly; the whole passes
+    at mostly 0.6 and fails at 0.75."""
+    hourly(con, {})
+    con.execute("UPDATE raw.env_monitoring_hourly SET value = -1 WHERE _row > 3000")
+    e = {"type": "expect_column_values_to_be_between",
+         "kwargs": {"column": "value", "min_value": 0, "mostly": mostly}, "meta": {"severity": "error"}}
+    _, [outcome] = bulk(con, validator, [e])
+    assert outcome.unexpected_count == 2000 and outcome.element_count == 5000
+    assert outcome.success is success
+
+
+def test_a_key_twice_is_found_by_the_aggregate(con, validator):
+    """Row 4,900 (third batch) repeats row 1's key (first batch): no batch sees both, the
+    aggregate does — 2 rows of 5,000 unexpected; the same key in another file is a revision."""
+    hourly(con, {}, repeat_row=4900)
+    _, outcomes = bulk(con, validator)
+    [unique] = [o for o in outcomes if o.expectation == "expect_compound_columns_to_be_unique"]
+    assert not unique.success and unique.observed == "2 of 5000 rows unexpected"
+    hourly(con, {}, files=(1, 2))
+    rows, outcomes = bulk(con, validator, files=(1, 2))
+    assert rows == 10000 and all(o.success for o in outcomes)
+
+
+def test_a_bulk_suite_refuses_a_table_wide_expectation():
+    from expectations.run import bulk_kind
+    with pytest.raises(ValueError, match="aggregate"):
+        bulk_kind({"type": "expect_column_mean_to_be_between", "kwargs": {"column": "value"}})
+
+
+def test_the_bulk_suite_recorded_like_any_other(con, validator):
+    """Through run_suite: the verdict and dq.check_results as for a small extract."""
+    bookkeeping.ensure(con)
+    hourly(con, {10: -3.0})
+    outcome = run_suite(con, validator, "raw_env_monitoring_hourly", "t", [1])
+    assert outcome.rows == 5000 and outcome.verdict == "warning"
+    assert con.execute("SELECT observed_value, rows_checked FROM dq.check_results "
+                       "WHERE NOT success").fetchall() == [("1 of 5000 rows unexpected", 5000)]
