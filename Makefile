@@ -10,7 +10,7 @@ export UV_COMPILE_BYTECODE := 1
 export DAGSTER_HOME := $(CURDIR)
 export PLANTRACK_DAGSTER_STORAGE ?= $(CURDIR)/.dagster
 
-.PHONY: install browser run test test-fast bench dev clean
+.PHONY: install browser run test test-fast bench bench-year dev clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -52,6 +52,13 @@ test-fast: install
 bench: install
 	$(VENV)/bin/python -m tests.bench.bench_ingest
 	$(VENV)/bin/python -m tests.bench.bench_nightly
+
+## A province's year of hourly monitoring end to end (sample → run) in bounded memory:
+## wall time and peak RSS of the whole process tree. OUTLETS=2400 is ~100 M hourly rows
+## (tens of minutes on 2 cores); e.g. `make bench-year OUTLETS="240 720 2400"` for several sizes.
+OUTLETS ?= 2400
+bench-year: install
+	$(VENV)/bin/python -m tests.bench.bench_year --outlets $(OUTLETS)
 
 ## The Dagster UI on the project's instance (dagster.yaml).
 dev: install

@@ -36,6 +36,32 @@ import duckdb
 # so the BI drivers still on 1.x. DuckDB 2.0 writes a format by default that no 1.x reader opens
 # ("can only read versions between 64 and 68"); 1.5's (68) would shut out 1.4. Same size and
 # speed on the sample. A file keeps the format it was created in, so only creating one needs it.
+# DuckDB's memory ceiling in the build — the loader, the checks and dbt's models (profiles.yml
+# reads the same variable with the same default: tests/unit/test_warehouse_file.py holds them
+# together). Above it DuckDB spills to ``spill_folder`` instead of failing; without it DuckDB
+# takes 80 % of the machine's memory, and the hourly feed's full build grew without bound.
+MEMORY_LIMIT_VARIABLE, MEMORY_LIMIT_DEFAULT = "PLANTRACK_DUCKDB_MEMORY", "1.5GiB"
+
+
+def memory_limit() -> str:
+    """DuckDB's memory_limit for the build: ``PLANTRACK_DUCKDB_MEMORY`` (e.g. ``4GB``), else 1.5 GiB."""
+    return os.environ.get(MEMORY_LIMIT_VARIABLE) or MEMORY_LIMIT_DEFAULT
+
+
+def spill_folder(database: Path) -> Path:
+    """Where DuckDB spills what exceeds its memory limit while it works on ``database``:
+    ``<file>.tmp`` beside it (DuckDB's own default for a database file, made explicit so that
+    the loader, the checks and dbt agree; emptied by DuckDB when the connection closes)."""
+    return database.with_name(database.name + ".tmp")
+
+
+def bound_memory(con: duckdb.DuckDBPyConnection, database: Path) -> None:
+    """Cap ``con``'s DuckDB at ``memory_limit()`` with ``spill_folder(database)`` for the rest.
+    (SET, not connect's config: a second connection with another configuration is refused.)"""
+    con.execute(f"SET memory_limit = '{memory_limit()}'")
+    con.execute("SET temp_directory = '" + str(spill_folder(database)).replace("'", "''") + "'")
+
+
 STORAGE_VERSION = "v1.4.0"
 STORAGE_VERSION_NUMBER = 67
 

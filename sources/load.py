@@ -45,6 +45,9 @@ def connect(warehouse: Path | None) -> duckdb.DuckDBPyConnection:
         warehouse.parent.mkdir(parents=True, exist_ok=True)
         bookkeeping.create_file(warehouse)
         con = duckdb.connect(str(warehouse))
+        # the hourly feed spills instead of failing; insertion order stays preserved: a bulk
+        # file's row numbers are its rows' order in the table (_number_bulk_rows)
+        bookkeeping.bound_memory(con, warehouse)
     bookkeeping.ensure(con)
     described = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw' "
                                            "AND database_name = current_database() AND comment IS NOT NULL").fetchall()}

@@ -21,6 +21,7 @@ def judge(layout: Layout, name: str, run_id: str, log=lambda _: None) -> SuiteOu
     ``outcome.skipped`` says why when there was nothing to judge."""
     spec = suites()[name]
     with duckdb.connect(str(layout.working)) as con:
+        bookkeeping.bound_memory(con, layout.working)  # the bulk suite's key aggregate spills
         judged = None
         if "{new_files}" in spec["query"]:
             extract = spec["guards"][1]

@@ -6,6 +6,8 @@
     <data>/warehouse.build.duckdb         working: the file the build writes
     <data>/warehouse.build.duckdb.lock    one build at a time (its holder's pid inside)
     <data>/warehouse.build.duckdb.state.json  what the working file was built from
+    <data>/warehouse.build.duckdb.tmp/    DuckDB's spill folder while the build works (loader,
+                                          checks, dbt: memory_limit PLANTRACK_DUCKDB_MEMORY)
     <data>/dbt-target/warehouse.build/    dbt's target folder, both build steps' (partial parsing)
     <data>/analyst-sessions/<time>/       a write session's WAL moved aside at a publication
     <data>/exports/                       Parquet, manifest.json, the data dictionary
@@ -27,6 +29,8 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from sources.bookkeeping import spill_folder
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_DIR = PROJECT_ROOT / "dbt_project"
@@ -65,6 +69,11 @@ class Layout:
     def working(self) -> Path:
         """The file the build writes: ``<stem>.build<suffix>`` beside the published one."""
         return self.published.with_name(self.published.stem + ".build" + self.published.suffix)
+
+    @property
+    def spill(self) -> Path:
+        """DuckDB's temp_directory while the build works on the working file (bookkeeping.spill_folder)."""
+        return spill_folder(self.working)
 
     @property
     def lock(self) -> Path:

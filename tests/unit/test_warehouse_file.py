@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import duckdb
+import yaml
 
 from sources import bookkeeping
 from sources.load import connect
@@ -105,3 +106,32 @@ def test_an_old_warehouse_gets_times_with_their_zone_read_in_the_zone_they_were_
                 "status) VALUES (2, 'x', 'b.csv', 'y', 1, ?, now(), 'loaded')", [dt.datetime.now(dt.UTC)])
     assert con.execute("SELECT count(*) FROM meta.files").fetchone()[0] == 2
     con.close()
+
+
+def test_the_build_bounds_duckdbs_memory_and_spills_beside_the_working_file(tmp_path, monkeypatch):
+    """The loader's connection (and so the checks' and dbt's, through the same two names)
+    caps DuckDB at 1.5 GiB and spills into <file>.tmp; PLANTRACK_DUCKDB_MEMORY moves the cap."""
+    from orchestration.core.layout import Layout
+    from sources.load import connect
+
+    working = Layout(tmp_path / "landing", tmp_path / "warehouse.duckdb", tmp_path / "exports").working
+    con = connect(working)
+    # 1.5 GiB by default
+    assert con.execute("SELECT current_setting('memory_limit'), current_setting('temp_directory')").fetchall() \
+        == [("1.5 GiB", str(tmp_path / "warehouse.build.duckdb.tmp"))]
+    con.close()
+    monkeypatch.setenv("PLANTRACK_DUCKDB_MEMORY", "3GB")
+    con = connect(working)
+    assert con.execute("SELECT current_setting('memory_limit')").fetchall() == [("2.7 GiB",)]  # 3e9 bytes
+    con.close()
+
+
+def test_dbt_profile_has_the_loaders_memory_limit_and_spill_folder():
+    """profiles.yml cannot import Python: its ceiling and folder must say what bookkeeping says."""
+    from orchestration.core.layout import DBT_DIR
+    from sources.bookkeeping import MEMORY_LIMIT_DEFAULT, MEMORY_LIMIT_VARIABLE
+
+    profile = yaml.safe_load((DBT_DIR / "profiles.yml").read_text())["plantrack"]["outputs"]["warehouse"]
+    settings = profile["settings"]
+    assert settings["memory_limit"] == f"{{{{ env_var('{MEMORY_LIMIT_VARIABLE}', '{MEMORY_LIMIT_DEFAULT}') }}}}"
+    assert settings["temp_directory"] == profile["path"] + ".tmp"
