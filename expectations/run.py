@@ -20,6 +20,13 @@ only what the contract cannot say — the statistical expectations (plausible ra
 not above another) — as ``{"name": "raw_<extract>", "expectations": [...]}``; the rest comes
 from the contract when the suites are read (``raw_suite``): guards, extracts, query,
 description and, ahead of the file's expectations, the structural ones (``raw_structure``).
+
+The suite of a ``bulk`` extract (the hourly feed: ~100 M rows in a provincial year's full
+build) never has its rows in pandas at once: ``validate_bulk`` judges its row-by-row
+expectations on batches of about a million rows streamed out of DuckDB and adds their counts
+up, its column checks on the columns alone and its key on the rows DuckDB's aggregate finds
+repeated — the same verdicts and dq.check_results rows, in bounded memory. (GX's SQL data
+sources would need a SQLAlchemy dialect for DuckDB, which the project does not carry.)
 """
 
 from __future__ import annotations
