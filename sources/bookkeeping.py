@@ -50,16 +50,22 @@ def memory_limit() -> str:
 
 def spill_folder(database: Path) -> Path:
     """Where DuckDB spills what exceeds its memory limit while it works on ``database``:
-    ``<file>.tmp`` beside it (DuckDB's own default for a database file, made explicit so that
-    the loader, the checks and dbt agree; emptied by DuckDB when the connection closes)."""
+    ``<file>.tmp`` beside it — DuckDB's own default for a database file, which dbt's profile
+    relies on (tests/unit/test_warehouse_file.py checks the two agree); emptied by DuckDB when
+    the database closes."""
     return database.with_name(database.name + ".tmp")
 
 
 def bound_memory(con: duckdb.DuckDBPyConnection, database: Path) -> None:
     """Cap ``con``'s DuckDB at ``memory_limit()`` with ``spill_folder(database)`` for the rest.
-    (SET, not connect's config: a second connection with another configuration is refused.)"""
+    (SET, not connect's config: a second connection with another configuration is refused.)
+    temp_directory is set only where it differs: once DuckDB has spilled, setting it again —
+    even to the same folder — fails ("Cannot switch temporary directory after the current one
+    has been used"); that is also why dbt's profile leaves it at DuckDB's default."""
     con.execute(f"SET memory_limit = '{memory_limit()}'")
-    con.execute("SET temp_directory = '" + str(spill_folder(database)).replace("'", "''") + "'")
+    wanted = spill_folder(database).resolve()
+    if Path(con.execute("SELECT current_setting('temp_directory')").fetchall()[0][0]).resolve() != wanted:
+        con.execute("SET temp_directory = '" + str(wanted).replace("'", "''") + "'")
 
 
 STORAGE_VERSION = "v1.4.0"

@@ -134,4 +134,26 @@ def test_dbt_profile_has_the_loaders_memory_limit_and_spill_folder():
     profile = yaml.safe_load((DBT_DIR / "profiles.yml").read_text())["plantrack"]["outputs"]["warehouse"]
     settings = profile["settings"]
     assert settings["memory_limit"] == f"{{{{ env_var('{MEMORY_LIMIT_VARIABLE}', '{MEMORY_LIMIT_DEFAULT}') }}}}"
-    assert settings["temp_directory"] == profile["path"] + ".tmp"
+    assert "temp_directory" not in settings  # DuckDB's default: see the next test
+
+
+def test_duckdbs_default_spill_folder_is_the_layouts(tmp_path):
+    """dbt's DuckDB spills where the layout says because that is DuckDB's default for a file."""
+    from sources.bookkeeping import spill_folder
+
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        assert con.execute("SELECT current_setting('temp_directory')").fetchall() == [
+            (str(spill_folder(tmp_path / "w.duckdb")),)]
+
+
+def test_a_connection_after_a_spill_still_opens(tmp_path, monkeypatch):
+    """Once DuckDB has spilled, SET temp_directory fails even with the same folder: the loader's
+    connect must not set it again (the 100 M-row build's dbt step failed so, with the setting in
+    the profile). 100 MB of memory and a sort of 5 M rows make DuckDB spill."""
+    monkeypatch.setenv("PLANTRACK_DUCKDB_MEMORY", "100MB")
+    first = connect(tmp_path / "w.duckdb")
+    first.execute("CREATE TABLE t AS SELECT i, md5(CAST(i AS VARCHAR)) AS m FROM range(5000000) r(i) ORDER BY m")
+    second = connect(tmp_path / "w.duckdb")  # the same DuckDB instance, as a second step's would be
+    assert second.execute("SELECT count(*) FROM t").fetchall() == [(5000000,)]
+    second.close()
+    first.close()
