@@ -61,13 +61,13 @@ def main() -> None:
                         help="build on a kept data folder's landing instead of writing the sample again")
     args = parser.parse_args()
     print(f"{'outlets':>7} {'hourly rows':>12} | {'sample wall':>11} {'peak RSS':>9} | "
-          f"{'run wall':>9} {'run CPU':>8} {'peak RSS':>9} | {'run s / M rows':>14}", flush=True)
+          f"{'run wall':>9} {'run CPU':>8} {'peak RSS':>9} | per M rows: wall, CPU", flush=True)
     for outlets in args.outlets:
         rows, sample, run = build(outlets, args.keep, args.reuse_sample)
         made = f"{sample.wall:>9.0f} s {sample.peak_rss / 2**30:>5.2f} GiB" if sample else f"{'(kept)':>21}"
         print(f"{outlets:>7} {rows:>12,} | {made} | "
               f"{run.wall:>7.0f} s {run.cpu:>6.0f} s {run.peak_rss / 2**30:>5.2f} GiB | "
-              f"{run.wall / (rows / 1e6):>12.1f} s", flush=True)
+              f"{run.wall / (rows / 1e6):>5.1f} s {run.cpu / (rows / 1e6):>5.1f} s", flush=True)
 
 
 if __name__ == "__main__":

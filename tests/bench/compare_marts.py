@@ -15,7 +15,10 @@ import sys
 import duckdb
 
 
-def differences(before: str, after: str, schemas: list[str]) -> list[str]:
+def differences(before: str, after: str, schemas: list[str], float_digits: int | None = None) -> list[str]:
+    """Tables that differ, one line each. ``float_digits``: DOUBLE columns compared to that many
+    significant digits (a sum of doubles in DuckDB depends on the order threads hand it rows:
+    the same SQL on the same file can differ in the last bits from one run to the next)."""
     con = duckdb.connect()
     con.execute(f"ATTACH '{before}' AS b (READ_ONLY)")
     con.execute(f"ATTACH '{after}' AS a (READ_ONLY)")
@@ -36,8 +39,12 @@ def differences(before: str, after: str, schemas: list[str]) -> list[str]:
                 problems.append(f"{t}: columns differ {cols['b']} vs {cols['a']}")
                 continue
             rows = con.execute(f"SELECT count(*) FROM b.{t}").fetchall()[0][0]
-            only_b = con.execute(f"SELECT count(*) FROM (FROM b.{t} EXCEPT ALL FROM a.{t})").fetchall()[0][0]
-            only_a = con.execute(f"SELECT count(*) FROM (FROM a.{t} EXCEPT ALL FROM b.{t})").fetchall()[0][0]
+            select = ", ".join(f"printf('%.{float_digits}g', \"{c}\")" if float_digits and typ == "DOUBLE"
+                               else f'"{c}"' for c, typ in cols["b"])
+            only_b = con.execute(f"SELECT count(*) FROM (SELECT {select} FROM b.{t} EXCEPT ALL "
+                                 f"SELECT {select} FROM a.{t})").fetchall()[0][0]
+            only_a = con.execute(f"SELECT count(*) FROM (SELECT {select} FROM a.{t} EXCEPT ALL "
+                                 f"SELECT {select} FROM b.{t})").fetchall()[0][0]
             line = f"{t}: {rows} rows, {only_b} only before, {only_a} only after"
             print(line)
             if only_b or only_a:
@@ -50,8 +57,9 @@ def main() -> None:
     parser.add_argument("before")
     parser.add_argument("after")
     parser.add_argument("--schemas", default="marts,intermediate,staging,quality")
+    parser.add_argument("--float-digits", type=int, help="compare DOUBLE columns to this many significant digits")
     args = parser.parse_args()
-    problems = differences(args.before, args.after, args.schemas.split(","))
+    problems = differences(args.before, args.after, args.schemas.split(","), args.float_digits)
     print("identical" if not problems else "DIFFERENT:\n  " + "\n  ".join(problems))
     sys.exit(1 if problems else 0)
 
