@@ -137,6 +137,10 @@ noted as (
             case when is_estimate then '年内估算 within-year estimate' end,
             case when is_incomplete then printf('数据不完整：应有%d份，实有%d份 incomplete: %d of %d parts',
                                                 parts_expected, parts_present, parts_present, parts_expected) end,
+            -- an incomplete sum is never achieved on the parts it has (docs/METHODS.md), but a
+            -- missing part can only add: say when what is there already beats the target
+            case when status = 'incomplete' and met and comparator in ('>=', '>') then
+                     '已有部分已超过目标 the parts present already exceed the target' end,
             -- (a milestone's date is when it was done, not the vintage of a series)
             case when data_period_end < least(as_of, window_end) and status <> 'no_data' and measure <> 'milestone' then
                      printf('%s后无新数据 no new data since %s', strftime(data_period_end, '%Y-%m-%d'), strftime(data_period_end, '%Y-%m-%d')) end,
