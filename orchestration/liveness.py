@@ -23,6 +23,10 @@ import dagster as dg
 
 POOL = "duckdb_writer"
 TAG_PID, TAG_START, TAG_HOST = "plantrack/pid", "plantrack/pid_start", "plantrack/host"
+# the warehouse a run writes: the instance storage (PLANTRACK_DAGSTER_STORAGE) may be shared by
+# several data folders, and a run waiting for another folder's says which (README, "One build
+# at a time")
+TAG_WAREHOUSE = "plantrack/warehouse"
 TAG_RELEASED = "plantrack/released"
 
 
@@ -37,10 +41,28 @@ def _start_ticks(pid: int) -> str | None:
     return stat.rsplit(")", 1)[1].split()[19]  # fields after the command name start at field 3
 
 
-def process_tags() -> dict[str, str]:
-    """Tags naming this process, for the run it executes."""
-    return {TAG_PID: str(os.getpid()), TAG_START: _start_ticks(os.getpid()) or "",
+def process_tags(warehouse: str | os.PathLike | None = None) -> dict[str, str]:
+    """Tags naming this process, for the run it executes, and the warehouse it writes (when
+    given)."""
+    tags = {TAG_PID: str(os.getpid()), TAG_START: _start_ticks(os.getpid()) or "",
             TAG_HOST: socket.gethostname()}
+    if warehouse is not None:
+        tags[TAG_WAREHOUSE] = str(warehouse)
+    return tags
+
+
+def _holder_line(run: dg.DagsterRun | None, run_id: str) -> str:
+    """Who holds the pool, in words: the run, its process and, when it says so, the warehouse it
+    writes (another data folder's run is waited for only because the Dagster instance is
+    shared: the line says how to give each data folder its own)."""
+    storage = os.environ.get("PLANTRACK_DAGSTER_STORAGE") or "its storage"
+    shared = (f"; one Dagster instance ({storage}) serialises the builds of every data folder that "
+              f"uses it: give each data folder its own PLANTRACK_DAGSTER_STORAGE to build them side by side")
+    if run is None:
+        return f"run {run_id}{shared}"
+    who = f"run {run_id} (pid {run.tags.get(TAG_PID, '?')} on {run.tags.get(TAG_HOST, '?')}"
+    who += f", building {run.tags[TAG_WAREHOUSE]})" if run.tags.get(TAG_WAREHOUSE) else ")"
+    return who + shared
 
 
 def holder_alive(run: dg.DagsterRun | None) -> bool:
@@ -97,9 +119,8 @@ def wait_for_pool(instance: dg.DagsterInstance, timeout: float, log: Callable[[s
         if time.monotonic() >= deadline:
             raise PoolBusy(f"pool {pool} still held after {timeout:.0f} s by run(s) {', '.join(holders)}")
         if time.monotonic() - said >= 30:
-            run = instance.get_run_by_id(holders[0])
-            who = "" if run is None else f" (pid {run.tags.get(TAG_PID, '?')} on {run.tags.get(TAG_HOST, '?')})"
-            log(f"waiting for run {holders[0]}{who}, which holds the DuckDB writer pool "
-                f"(giving up in {deadline - time.monotonic():.0f} s)")
+            who = _holder_line(instance.get_run_by_id(holders[0]), holders[0])
+            log(f"waiting {deadline - time.monotonic():.0f} s more at most for the DuckDB writer pool, "
+                f"held by {who}")
             said = time.monotonic()
         time.sleep(poll)

@@ -47,7 +47,7 @@ class PlantrackSettings(dg.ConfigurableResource):
         # this run's process, so that a later run can tell if it died holding the pool; then
         # free what dead runs hold, or this run's first step would wait for them for ever
         if context.instance is not None and context.run_id:
-            context.instance.add_run_tags(context.run_id, process_tags())
+            context.instance.add_run_tags(context.run_id, process_tags(self.layout.published.resolve()))
             released = release_dead_holders(context.instance, exclude=context.run_id,
                                             log=context.log.warning if context.log else (lambda _: None))
             if released:
