@@ -27,3 +27,23 @@ case space
     when 'rate_growth' then 100 * (exp({{ dx }}) - 1)
 end
 {%- endmacro %}
+
+{% macro projection_meets(value) -%}
+{#- whether a value at the deadline meets the target by the rule the status uses (a 左右 target at
+    the plan's precision); NULL without a value. Reads comparator, about_precision, target_value. -#}
+case
+    when {{ value }} is null then null
+    when comparator = '>=' then round({{ value }}, coalesce(about_precision, 6)) >= target_value
+    when comparator = '>' then round({{ value }}, coalesce(about_precision, 6)) > target_value
+    when comparator = '<=' then round({{ value }}, 6) <= target_value
+end
+{%- endmacro %}
+
+{% macro warned_by_label(warned_by) -%}
+{#- why a row is among the early warnings, in words (early_warning, bulletin_warnings): its status
+    (yellow or red), or its projection (a green target that misses at the pace so far) -#}
+case {{ warned_by }}
+    when 'status' then '按状态预警（黄色或红色）warned by its status: yellow or red'
+    when 'projection' then '按当前进度预计无法达标 projection: misses at this pace (the status stays green)'
+end
+{%- endmacro %}

@@ -138,13 +138,10 @@ valued as (
 judged as (
     select *,
         -- met at the deadline at this pace, by the rule the status uses (a 左右 target at the
-        -- plan's precision)
-        case
-            when value_whole is null then null
-            when comparator = '>=' then round(value_whole, coalesce(about_precision, 6)) >= target_value
-            when comparator = '>' then round(value_whole, coalesce(about_precision, 6)) > target_value
-            when comparator = '<=' then round(value_whole, 6) <= target_value
-        end as meets
+        -- plan's precision): the central value, and the last four quarters' pace, so that a range
+        -- on both sides of the target says so
+        {{ projection_meets('value_whole') }} as meets,
+        {{ projection_meets('value_recent') }} as meets_recent
     from valued
 )
 
@@ -168,7 +165,12 @@ select
     round(least(value_whole, value_recent), 6) as projected_low,
     round(greatest(value_whole, value_recent), 6) as projected_high,
     meets as projected_meets_target,
-    case when meets then '按当前进度预计可达标 projection: meets the target at this pace'
+    -- a range that straddles the target: the two paces disagree, and the label says which is which
+    case when meets and not meets_recent
+             then '按全期进度可达标，按近四季度进度无法达标 projection: meets at the whole period''s pace, misses at the last four quarters'' pace'
+         when not meets and meets_recent
+             then '按全期进度无法达标，按近四季度进度可达标 projection: misses at the whole period''s pace, meets at the last four quarters'' pace'
+         when meets then '按当前进度预计可达标 projection: meets the target at this pace'
          when not meets then '按当前进度预计无法达标 projection: misses the target at this pace'
          when kind = 'milestone' then '里程碑无进度可外推 projection: a milestone has no pace to continue'
          else '按当前进度无法预计 projection: no pace yet to continue'
