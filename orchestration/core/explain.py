@@ -22,7 +22,8 @@ from .exits import EXIT_FAILED, EXIT_OK, EXIT_REJECTED
 PROVINCE = "210000"  # GB/T 2260: 辽宁省
 # each kind of step of marts.target_lineage (its accepted_values test lists the same), for people
 STEP_NAMES = {
-    "target": "目标 target", "status": "状态 status", "method": "方法 method", "figure": "数值 figure",
+    "target": "目标 target", "status": "状态 status", "projection": "预测 projection",
+    "method": "方法 method", "figure": "数值 figure",
     "chain": "可比价 comparable prices", "input": "输入 input", "superseded": "被修订 superseded",
     "missing": "缺失 missing", "deliveries": "报送 deliveries", "check": "检查 check",
 }

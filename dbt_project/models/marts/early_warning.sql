@@ -1,5 +1,8 @@
--- Targets and regions at yellow or red on the latest as-of date, with what it takes to
--- recover by the deadline (in the target's unit):
+-- Targets and regions warned on the latest as-of date — at yellow or red (warned_by 'status'), or
+-- still open and green but projected to miss at the pace so far (warned_by 'projection': issue 17,
+-- "for every target × region still open … where the target lands"; the projection never changes
+-- the status or the warning level) — with what it takes to recover by the deadline (in the
+-- target's unit):
 --   cuts: the cut still needed per remaining year, 1 − ((1 − target) / (1 − achieved))^(1 / years);
 --   amounts: what remains, and per remaining year;
 --   levels: the gap to the target;
@@ -15,7 +18,8 @@ with target_progress as (
 
 projection as (
     select target_id, region_code, as_of, projected_value, projected_low, projected_high,
-        projected_status_label, required_pace_per_quarter, required_pace_per_year, required_pace_note
+        projected_meets_target, projected_status_label, required_pace_per_quarter, required_pace_per_year,
+        required_pace_note
     from {{ ref('target_projection') }}
 ),
 
@@ -24,9 +28,12 @@ targets as (
 ),
 
 latest as (
-    select * from target_progress
-    where as_of = (select max(as_of) from target_progress)
-      and warning_level in ('yellow', 'red')
+    select target_progress.*,
+        case when target_progress.warning_level in ('yellow', 'red') then 'status' else 'projection' end as warned_by
+    from target_progress
+    left join projection using (target_id, region_code, as_of)
+    where target_progress.as_of = (select max(as_of) from target_progress)
+      and (target_progress.warning_level in ('yellow', 'red') or not projection.projected_meets_target)
 ),
 
 with_deadline as (
@@ -44,7 +51,9 @@ gaps as (
 
 select
     target_id, clause, region_code, region_name_zh, region_name_en, as_of, deadline_date as deadline,
-    status, warning_level, warning_grade_zh, kind, unit, actual_value, target_value, achieved, required,
+    status, warning_level, warning_grade_zh, warned_by,
+    {{ warned_by_label('warned_by') }} as warned_by_label,
+    kind, unit, actual_value, target_value, achieved, required,
     completion_ratio, time_elapsed_ratio, remaining_years,
     case
         when status = 'incomplete' then null

@@ -157,6 +157,12 @@ flow_gaps as (
     group by all
 ),
 
+projection as (
+    -- where an open target lands at its deadline if the pace so far continues (target_projection:
+    -- the latest as-of date only), a projection that changes no status
+    select * from {{ ref('target_projection') }}
+),
+
 steps as (
     -- 1. the target, as the plan words it
     select rows_.target_id, rows_.region_code, rows_.as_of, 10 as step_order, 0 as depth, 'target' as step,
@@ -201,6 +207,25 @@ steps as (
             rows_.note),
         null, rows_.completion_ratio, null, null, null, null, null
     from rows_ cross join thresholds
+    union all
+    -- 2b. a target still open: the projection to the deadline, labelled as one, with the pace it
+    -- needs when it misses at this pace (docs/METHODS.md "Projection to the deadline")
+    select projection.target_id, projection.region_code, projection.as_of, 25, 0, 'projection',
+        projection.projected_status_label,
+        concat_ws('; ',
+            case when projection.projected_value is not null then
+                printf('预测期末值 projected at %s: %s %s (区间 range %s–%s; 全期进度 the whole period''s pace, 区间为近四季度进度 the range adds the last four quarters'' pace) against the target %s',
+                       strftime(projection.deadline, '%Y-%m-%d'), cast(round(projection.projected_value, 4) as varchar), projection.unit,
+                       cast(round(projection.projected_low, 4) as varchar), cast(round(projection.projected_high, 4) as varchar),
+                       cast(projection.target_value as varchar)) end,
+            projection.projected_method,
+            case when projection.required_pace_per_quarter is not null then
+                printf('需 needed: %s / 季度 quarter, %s / 年 year (%s)', cast(round(projection.required_pace_per_quarter, 4) as varchar),
+                       cast(round(projection.required_pace_per_year, 4) as varchar), projection.required_pace_note)
+                 else projection.required_pace_note end,
+            projection.note),
+        null, projection.projected_value, projection.unit, null, null, null, null
+    from projection
     union all
     -- 3. the method, with the numbers filled in (docs/METHODS.md)
     select rows_.target_id, rows_.region_code, rows_.as_of, 30, 0, 'method',

@@ -88,7 +88,7 @@ def gather(warehouse: Path, as_of: str | None = None) -> dict:
         city_period = cities[0]["period"] if cities else None
         warnings = _rows(con, """
             SELECT * FROM marts.bulletin_warnings WHERE as_of = ?
-            ORDER BY warning_level = 'yellow', clause, target_id, region_code""", [date])
+            ORDER BY warned_by = 'projection', warning_level = 'yellow', clause, target_id, region_code""", [date])
         checks = _rows(con, """
             SELECT suite, severity, expectation, column_name, unexpected, checked_at
             FROM dq.latest_results WHERE NOT success ORDER BY severity, suite""")
