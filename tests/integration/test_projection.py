@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from orchestration.cli import main
+from orchestration.core.explain import explain_one, render_text
 from orchestration.core.layout import DBT_DIR, DBT_EXECUTABLE
 
 AS_OF = "2015-06-30"
@@ -88,7 +89,8 @@ def test_an_amount_projects_linearly(midway):
     """Clinker lines fitted with denitration (a register, 2014-01-01 to 2015-12-31, 24 months): the
     amount of 2015-06-30 (18 months) at the whole period's pace, a × 24 / 18, and at the pace of
     the last four quarters, a + (a − a(2014-06-30)) × 6 / 12; what misses needs (target − a) over
-    the 6 months left: half of it a quarter, all of it in the remaining year."""
+    the 6 months left: half of it a quarter, all of it in the remaining year. The whole period's
+    pace misses the target and the last four quarters' reaches it: the label says both."""
     path, _ = midway
     actual, target, figure_date = progress_at(path, "clinker_denitration", "210000", "2015-06-30")
     year_before, _, _ = progress_at(path, "clinker_denitration", "210000", "2014-06-30")
@@ -98,7 +100,9 @@ def test_an_amount_projects_linearly(midway):
     assert value == pytest.approx(whole, abs=1e-6)
     assert (low, high) == (pytest.approx(min(whole, recent), abs=1e-6), pytest.approx(max(whole, recent), abs=1e-6))
     assert meets is (whole >= target)
-    assert not meets and label.startswith("按当前进度预计无法达标")
+    assert whole < target <= recent and not meets
+    assert label == ("按全期进度无法达标，按近四季度进度可达标 projection: misses at the whole period's pace, "
+                     "meets at the last four quarters' pace")
     assert per_quarter == pytest.approx((target - actual) / 2, abs=1e-6)
     assert per_year == pytest.approx(target - actual, abs=1e-6)
 
@@ -137,8 +141,49 @@ def test_the_bulletins_warnings_show_the_projection(midway, clean_run, tmp_path)
     projected = rows(path, """SELECT count(*) FROM marts.bulletin_warnings
         WHERE as_of = DATE '2015-06-30' AND projected_status_label IS NOT NULL""")[0][0]
     assert projected > 10
-    assert len(re.findall(r"按当前进度预计(?:可|无法)达标 projection", warnings)) == projected
+    labels = re.findall(r'<td class="projection">[^<]*<span class="note">(?:按当前进度预计|按全期进度)', warnings)
+    assert len(labels) == projected
+    # a green target warned by its projection is marked as one, as many times as there are such rows
+    by_projection = rows(path, """SELECT count(*) FROM marts.bulletin_warnings
+        WHERE as_of = DATE '2015-06-30' AND warned_by = 'projection'""")[0][0]
+    assert by_projection > 0
+    assert warnings.count('class="warned-by-projection"') == by_projection
     # NOx: its projected cut, the label and the pace it needs, in the warnings table
     value, *_ = projection(path, "nox_cut", "210000")
     row = next(r for r in warnings.split("<tr>") if "<code>nox_cut</code>" in r and "辽宁省" in r)
     assert f"预测 {value:,.2f}" in row and "此后每季度/每年需降低" in row
+
+
+def test_a_green_target_that_misses_at_this_pace_is_warned(midway):
+    """Water pollutants (COD) per unit of GDP, the province, as of 2015-06-30: on track and green,
+    but its cut c of 2014 (one year of two since 2013) compounds to 1 − (1 − c)² below the 30 %
+    target. early_warning warns it by its projection, keeps its status and level, and the
+    explanation has a projection step with the same landing."""
+    path, _ = midway
+    status, level = rows(path, """SELECT status, warning_level FROM marts.target_progress
+        WHERE target_id = 'water_pollutant_intensity_cut' AND region_code = '210000' AND as_of = DATE '2015-06-30'""")[0]
+    assert (status, level) == ("on_track", "green")
+    actual, target, _ = progress_at(path, "water_pollutant_intensity_cut", "210000", "2015-06-30")
+    landing = 100 * (1 - (1 - actual / 100) ** 2)
+    assert landing < target
+    warned = rows(path, """SELECT status, warning_level, warned_by, warned_by_label, projected_value
+        FROM marts.early_warning WHERE target_id = 'water_pollutant_intensity_cut' AND region_code = '210000'""")
+    assert len(warned) == 1
+    w_status, w_level, warned_by, label, projected = warned[0]
+    assert (w_status, w_level, warned_by) == ("on_track", "green", "projection")
+    assert label.startswith("按当前进度预计无法达标 projection: misses at this pace")
+    assert projected == pytest.approx(landing, abs=1e-6)
+    # every open target that misses at this pace is warned; green ones by the projection only
+    assert rows(path, """SELECT count(*) FROM marts.target_projection AS p
+        LEFT JOIN marts.early_warning AS w USING (target_id, region_code, as_of)
+        WHERE NOT p.projected_meets_target AND w.target_id IS NULL""") == [(0,)]
+    assert rows(path, """SELECT count(*) FROM marts.early_warning
+        WHERE (warned_by = 'projection') <> (warning_level = 'green')""") == [(0,)]
+    # the explanation: a projection step, labelled as one, with the landing
+    step = rows(path, """SELECT label, value, detail FROM marts.target_lineage
+        WHERE target_id = 'water_pollutant_intensity_cut' AND region_code = '210000'
+          AND as_of = DATE '2015-06-30' AND step = 'projection'""")
+    assert len(step) == 1 and step[0][0].startswith("按当前进度预计无法达标")
+    assert step[0][1] == pytest.approx(landing, abs=1e-6) and "需 needed" in step[0][2]
+    text = render_text(explain_one(path, "water_pollutant_intensity_cut", "210000", AS_OF))
+    assert "预测 projection: 按当前进度预计无法达标" in text
