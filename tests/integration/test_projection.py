@@ -155,16 +155,16 @@ def test_the_bulletins_warnings_show_the_projection(midway, clean_run, tmp_path)
 
 
 def test_a_green_target_that_misses_at_this_pace_is_warned(midway):
-    """Water pollutants (COD) per unit of GDP, the province, as of 2015-06-30: on track and green,
-    but its cut c of 2014 (one year of two since 2013) compounds to 1 − (1 − c)² below the 30 %
-    target. early_warning warns it by its projection, keeps its status and level, and the
+    """Water pollutant intensity of key industries, the province, as of 2015-06-30: on track and
+    green, but its cut c by 2014 (since 2010: 48 of the 60 months from 2011-01-01 to 2015-12-31)
+    compounds to 1 − (1 − c)^(60/48) below the 30 % target (24.5 % → 29.62 %). early_warning warns it by its projection, keeps its status and level, and the
     explanation has a projection step with the same landing."""
     path, _ = midway
     status, level = rows(path, """SELECT status, warning_level FROM marts.target_progress
         WHERE target_id = 'water_pollutant_intensity_cut' AND region_code = '210000' AND as_of = DATE '2015-06-30'""")[0]
     assert (status, level) == ("on_track", "green")
     actual, target, _ = progress_at(path, "water_pollutant_intensity_cut", "210000", "2015-06-30")
-    landing = 100 * (1 - (1 - actual / 100) ** 2)
+    landing = 100 * (1 - (1 - actual / 100) ** (60 / 48))
     assert landing < target
     warned = rows(path, """SELECT status, warning_level, warned_by, warned_by_label, projected_value
         FROM marts.early_warning WHERE target_id = 'water_pollutant_intensity_cut' AND region_code = '210000'""")
