@@ -70,6 +70,8 @@ def test_a_sum_short_of_a_part_is_incomplete_never_achieved(clean_run):
                    "actual_value, parts_expected, parts_present, is_complete, status, warning_level, note")
     assert row[:6] == (total, 14 * 12, 167, False, "incomplete", "yellow")
     assert "167 of 168 parts" in row[6]
+    # what the 167 parts hold already beats the 349,000 target: the note says so, the status stays
+    assert total > 349000 and "已有部分已超过目标 the parts present already exceed the target" in row[6]
     # the reconciliation says which base year it could not reconcile, and why
     rows = con.execute("""SELECT indicator, missing_cities, is_base_year FROM quality.quality_city_sums
         WHERE period = '2013' AND NOT reconciled ORDER BY indicator""").fetchall()
