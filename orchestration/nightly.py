@@ -11,6 +11,7 @@ from expectations.run import suites
 from .assets.dbt import dbt_assets_defs
 from .assets.ingest import STRAYS_KEY
 from .assets.publish import TAG_PUBLISH_NOTES
+from .core.checks import REFUSED_BY_CHECKS
 from .core.layout import Layout
 from .core.planning import Plan
 from .core.runs import RunFacts, RunSummary, summarize
@@ -36,16 +37,17 @@ def asset_selection(plan: Plan, defs: dg.Definitions | dg.RepositoryDefinition) 
 def run_facts(instance: dg.DagsterInstance, run_id: str) -> RunFacts:
     """What a run's event log and tags say, in the core's terms."""
     events = [r.dagster_event for r in instance.all_logs(run_id) if r.dagster_event]
-    # a blocking check that fails with ERROR fails its own step, and the marts refuse to build
-    # while one fails: those are data findings (exit 2, from dq.suite_verdicts), not crashes
+    # a blocking check that fails with ERROR fails its own step, and the marts' gate refuses to
+    # build them while one fails: those are data findings (exit 2, from dq.suite_verdicts), not
+    # crashes. Any other failure of the marts step (a model's SQL, the disk) is a crash (exit 3).
     check_steps = {f"{'__'.join(spec['guards'])}_{name}" for name, spec in suites().items()}
-    check_steps.add("dbt_marts")
     succeeded = {e.step_key for e in events if e.event_type == dg.DagsterEventType.STEP_SUCCESS}
-    failures = [e for e in events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    failures = [e for e in events if e.event_type == dg.DagsterEventType.STEP_FAILURE
+                and e.step_key not in check_steps and not _refused_by_checks(e)]
     run = instance.get_run_by_id(run_id)
     return RunFacts(
         run_id=run_id,
-        failed_steps=[e.step_key for e in failures if e.step_key not in check_steps],
+        failed_steps=[e.step_key for e in failures],
         skipped_steps=[e.step_key for e in events if e.event_type == dg.DagsterEventType.STEP_SKIPPED],
         published="warehouse__published" in succeeded,
         reported="reports__bulletin" in succeeded,
@@ -53,6 +55,12 @@ def run_facts(instance: dg.DagsterInstance, run_id: str) -> RunFacts:
                 if e.step_failure_data and e.step_failure_data.error},
         notes=[line for tag in (TAG_RELEASED, TAG_PUBLISH_NOTES)
                for line in (run.tags.get(tag, "") if run else "").split(" | ") if line])
+
+
+def _refused_by_checks(event: dg.DagsterEvent) -> bool:
+    """Whether a failed step is the marts' gate refusing to build (core.checks.blocking)."""
+    user = event.step_failure_data.user_failure_data if event.step_failure_data else None
+    return bool(user and user.metadata and REFUSED_BY_CHECKS in user.metadata)
 
 
 def summarize_run(instance: dg.DagsterInstance, run_id: str, layout: Layout) -> RunSummary:

@@ -15,7 +15,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
-from ..core.checks import blocking
+from ..core.checks import REFUSED_BY_CHECKS, blocking
 from ..core.layout import DBT_DIR, DBT_EXECUTABLE
 from ..core.manifest import MANIFEST, prepare_manifest
 from ..core.planning import dbt_build
@@ -94,7 +94,9 @@ def dbt_assets_defs() -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
     def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: PlantrackSettings):
         refused = blocking(settings.layout)
         if refused:
-            raise dg.Failure(description=refused, allow_retries=False)
+            # marked as the gate's refusal (a data finding, exit 2) so that the run's summary can
+            # tell it from the marts' build failing (a crash, exit 3) — nightly.run_facts
+            raise dg.Failure(description=refused, allow_retries=False, metadata={REFUSED_BY_CHECKS: True})
         yield from _build(context, dbt, settings)
 
     return dbt_models, dbt_marts

@@ -34,6 +34,10 @@ def judge(layout: Layout, name: str, run_id: str, log=lambda _: None) -> SuiteOu
         return run_suite(con, Validator(), name, run_id, judged)
 
 
+# the metadata key of the marts step's failure when the gate below refused to build them
+REFUSED_BY_CHECKS = "refused_by_blocking_checks"
+
+
 def blocking(layout: Layout) -> str | None:
     """Why the marts must not be rebuilt now — the suites whose newest verdict failed, with
     their findings — or None. Dagster's blocking checks stop the marts in the run that finds

@@ -98,3 +98,62 @@ def test_killed_run_then_rerun_equals_a_clean_build(fresh, capsys, step, marker)
     published_by = con.execute("SELECT fingerprint FROM meta.build_state WHERE name = 'publication'").fetchall()[0][0]
     con.close()
     assert json.loads((tmp / "exports" / "manifest.json").read_text(encoding="utf-8"))["run_id"] == published_by
+
+
+def _descendants(pid: int) -> list[int]:
+    """The live descendants of a process, from /proc (Linux)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [p for p, pp in parents.items() if pp == parent]
+        found += children
+        frontier += children
+    return found
+
+
+def test_marts_build_killed_is_a_failed_run_not_ok(fresh):
+    """The OOM killer takes the dbt process that builds the marts (not plantrack): the run
+    must end as failed (exit 3, naming the step), not 'OK' — only the gate's refusal while a
+    blocking check fails is a data finding — and the next run builds them."""
+    tmp, storage, clean = fresh
+    env = {**os.environ, "DAGSTER_HOME": str(PROJECT_ROOT), "PLANTRACK_DAGSTER_STORAGE": str(storage)}
+    log = tmp / "run.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "run", "--landing", str(tmp / "landing"),
+                                 "--warehouse", str(tmp / "warehouse.duckdb"), "--exports", str(tmp / "exports"),
+                                 "--verbose"], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=PROJECT_ROOT)
+    killed, deadline = [], time.monotonic() + 300
+    try:
+        while not killed:
+            assert proc.poll() is None, f"the run ended before its marts were built:\n{log.read_text()[-3000:]}"
+            assert time.monotonic() < deadline, "no marts build in 300 s"
+            if "START sql table model marts." in log.read_text(errors="replace"):
+                for pid in _descendants(proc.pid):
+                    try:
+                        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                    except OSError:
+                        continue
+                    if any(part.endswith(b"/dbt") for part in cmdline) and b"build" in cmdline:
+                        os.kill(pid, signal.SIGKILL)
+                        killed.append(pid)
+            time.sleep(0.1)
+        code = proc.wait(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = log.read_text(errors="replace")
+    assert code == 3, text[-3000:]
+    assert "dbt_marts" in text.split("运行摘要 Run summary")[-1], text[-3000:]
+    assert "exit 3" in text
+    # the next run builds what the killed one did not
+    code, warehouse = run(tmp, "--wait", "120")
+    assert code == 0
+    assert _counts(warehouse) == clean
