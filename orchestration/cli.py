@@ -252,8 +252,10 @@ def main(argv: list[str] | None = None) -> int:
                                        "every input with file, sheet, row and received time, revisions, missing parts, "
                                        "checks and why the status; exit 0, 1 unknown target, region or date")
     p.add_argument("target", help="the target's id (seed targets, e.g. energy_intensity_cut)")
-    p.add_argument("--region", default="210000", help="GB/T 2260 code (default: the province)")
-    p.add_argument("--as-of", help="the latest as-of date on or before this one (default: the latest)")
+    p.add_argument("--region", default="210000",
+                   help="GB/T 2260 code, region name or alias (鞍山市, Anshan, 喀左; default: the province)")
+    p.add_argument("--as-of", help="the latest as-of date on or before this one (default: the latest); "
+                                   "a date after the build's latest as-of date is answered for that date, with a note")
     p.add_argument("--warehouse")
     p.add_argument("--json", action="store_true", help="the explanation as JSON")
     p.set_defaults(func=cmd_explain)

@@ -120,6 +120,21 @@ def staging_model(contract: Contract) -> dict:
     return model
 
 
+def lineage_meta(contract: Contract) -> dict:
+    """What the lineage macros (dbt_project/macros/lineage.sql) know of an extract, so its key,
+    measures and units live in the contract only: ``{key: [...], region: 'region_code' or None,
+    period: the key's period column or None, bulk, measures: [numeric measure names],
+    units: {measure: canonical unit}}``."""
+    periods = [c for c in contract.key if contract.column(c).type in ("period", "year", "timestamp", "date")]
+    measures = [c for c in contract.measures if c.type in ("number", "integer")]
+    return {"key": list(contract.key),
+            "region": "region_code" if "region_code" in contract.key else None,
+            "period": periods[0] if periods else None,
+            "bulk": contract.bulk,
+            "measures": [c.name for c in measures],
+            "units": {c.name: c.unit for c in measures if c.unit}}
+
+
 def staging_yaml(contract: Contract) -> str:
     """The text of ``stg_<extract>.yml``: the source table and the staging model."""
     body = {
@@ -133,9 +148,26 @@ def staging_yaml(contract: Contract) -> str:
     return header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=120)
 
 
+LINEAGE_MACRO = PROJECT_ROOT / "dbt_project" / "macros" / "extract_lineage.sql"
+
+
+def lineage_macro() -> str:
+    """The text of ``macros/extract_lineage.sql``: macro ``extract_lineage()`` returns
+    {extract: lineage_meta} for every contract (dbt cannot read the contracts' YAML itself, and a
+    macro, unlike a model's meta, is known when dbt parses the models that ref by it)."""
+    import json
+    data = {extract: lineage_meta(contract) for extract, contract in sorted(contracts().items())}
+    return ("{# " + GENERATED.format(extract="*") + "\n"
+            "   Edit the contracts, then run it again; tests/unit/test_catalogue.py fails while this file differs. #}\n"
+            "{% macro extract_lineage() %}\n{{ return(" + json.dumps(data, ensure_ascii=False, indent=1)
+            .replace("null", "none").replace("false", "false").replace("true", "true") + ") }}\n{% endmacro %}\n")
+
+
 def generated_files() -> dict[Path, str]:
     """Every generated file and the text it should hold, by path."""
-    return {yaml_path(extract): staging_yaml(contract) for extract, contract in contracts().items()}
+    files = {yaml_path(extract): staging_yaml(contract) for extract, contract in contracts().items()}
+    files[LINEAGE_MACRO] = lineage_macro()
+    return files
 
 
 def stale_files() -> list[Path]:

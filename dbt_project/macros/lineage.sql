@@ -5,10 +5,13 @@
    figure). Withdrawn deliveries count neither as the source nor as superseded, as in staging.
 
    Columns: extract, region_code, period (the key's period as text: '2015', '2015Q2'), measure,
-   value (DOUBLE, the canonical unit of the contract), file_id, source_row,
+   value (DOUBLE, the canonical unit of the contract), unit (that unit, from the contract's
+   `units` map: macro extract_lineage), file_id, source_row,
    superseded (list of {file_id, source_row, value}, newest first). #}
-{% macro delivered_values(extract, period_column, measures) %}
-select '{{ extract }}' as extract, cur.region_code, cur.period, cur.measure, cur.value, cur.file_id,
+{% macro delivered_values(extract, period_column, measures, units={}) %}
+select '{{ extract }}' as extract, cur.region_code, cur.period, cur.measure, cur.value,
+    {% if units %}case cur.measure {% for m, u in units.items() %}when '{{ m }}' then '{{ u }}' {% endfor %}end{% else %}cast(null as varchar){% endif %} as unit,
+    cur.file_id,
     delivered.source_row,
     coalesce(list({'file_id': earlier.file_id, 'source_row': earlier.source_row, 'value': earlier.value}
                   order by earlier.file_id desc) filter (where earlier.file_id is not null), []) as superseded
@@ -37,4 +40,34 @@ left join (
     on earlier.region_code = cur.region_code and earlier.period = cur.period
     and earlier.measure = cur.measure and earlier.file_id < cur.file_id
 group by all
+{% endmacro %}
+
+{# The last day of the period a delivered cell names, from its text as delivered (a quarantined
+   row's cells, which the loader never made canonical, so macro period_end cannot read them; and a
+   raw time such as measured_at): a year ('2015', '2015年'),
+   a quarter ('2015Q2'), a month ('2015-03', '2015年3月') or a date or time ('2015-12-01 00:00');
+   NULL for text that names no period (a code, a count). DATE. #}
+{% macro delivered_period_end(text) -%}
+case
+    when regexp_full_match({{ text }}, '(19|20)[0-9]{2}年?') then make_date(cast(left({{ text }}, 4) as integer), 12, 31)
+    when regexp_full_match({{ text }}, '(19|20)[0-9]{2}Q[1-4]')
+        then last_day(make_date(cast(left({{ text }}, 4) as integer), 3 * cast(right({{ text }}, 1) as integer), 1))
+    when regexp_full_match({{ text }}, '(19|20)[0-9]{2}-(0[1-9]|1[0-2])')
+        then last_day(make_date(cast(left({{ text }}, 4) as integer), cast(right({{ text }}, 2) as integer), 1))
+    when regexp_full_match({{ text }}, '(19|20)[0-9]{2}年([1-9]|0[1-9]|1[0-2])月')
+        then last_day(make_date(cast(left({{ text }}, 4) as integer), cast(regexp_extract({{ text }}, '年([0-9]+)月', 1) as integer), 1))
+    else try_cast(left({{ text }}, 10) as date)
+end
+{%- endmacro %}
+
+{# The earliest data period of each delivery: file_id, first_period_end (DATE, the end of the
+   earliest period any of its rows names), for every extract whose key has a period column
+   (macro extract_lineage, from the contracts). #}
+{% macro file_data_periods() %}
+{% for extract, m in extract_lineage().items() if m.period %}
+{% if not loop.first %}union all{% endif %}
+select _file_id as file_id, min({{ delivered_period_end('cast(' ~ m.period ~ ' as varchar)') }}) as first_period_end
+from {{ source('raw', extract) }}
+group by _file_id
+{% endfor %}
 {% endmacro %}

@@ -45,10 +45,23 @@ def _as_date(text: str | None) -> dt.date | None:
         raise ExplainError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
 
 
+def region_code(con: duckdb.DuckDBPyConnection, region: str) -> str:
+    """The GB/T 2260 code `region` names: a code, a name of the regions seed (辽宁省, 鞍山市,
+    Anshan; a city's name without 市, 鞍山) or an alias of the region_aliases seed (喀左, 辽中区).
+    Returns `region` unchanged when nothing matches (resolve then says which regions apply)."""
+    text = region.strip()
+    found = con.execute("""
+        SELECT code FROM reference.regions WHERE code = ? OR name_zh = ? OR lower(name_en) = lower(?)
+            OR (level = 'city' AND regexp_replace(name_zh, '市$', '') = ?)
+        UNION SELECT code FROM reference.region_aliases WHERE alias = ?""", [text] * 5).fetchall()
+    return found[0][0] if len(found) == 1 else text
+
+
 def resolve(con: duckdb.DuckDBPyConnection, target_id: str, region: str = PROVINCE,
             as_of: str | None = None) -> dt.date:
     """The as-of date of target_progress to explain: the latest quarter-end on or before `as_of`
-    (default: the latest) at which the target has a row for the region.
+    (default: the latest) at which the target has a row for the region (a code: see
+    :func:`region_code` for names).
 
     Raises ExplainError for an unknown target, a region the target does not apply to, a date
     before the first quarter-end, or a warehouse without marts.target_lineage."""
@@ -82,7 +95,8 @@ def explanations(con: duckdb.DuckDBPyConnection, target_ids, region: str, as_of:
     """The explanation of each target of `target_ids` for `region` at `as_of` (an as-of date of
     the marts), as a dict per target: the target_progress row's id, names, clause, 原文 wording,
     region, as-of date, status, warning level, actual and target value and unit, and ``steps``,
-    the lineage rows in order (dicts of STEP_COLUMNS; received_at as ISO text in Beijing time).
+    the lineage rows in order (dicts of STEP_COLUMNS; received_at as text in Beijing time,
+    '2016-01-20 09:37 +08:00').
     A target without a row is absent."""
     target_ids = list(target_ids)
     if not target_ids:
@@ -103,23 +117,41 @@ def explanations(con: duckdb.DuckDBPyConnection, target_ids, region: str, as_of:
     for target_id, *row in steps:
         step = dict(zip(STEP_COLUMNS, row))
         if step["received_at"] is not None:
-            step["received_at"] = step["received_at"].isoformat(sep=" ", timespec="minutes")
+            # Beijing time (the mart's macro beijing_time), labelled so nobody reads it as UTC
+            step["received_at"] = step["received_at"].isoformat(sep=" ", timespec="minutes") + " +08:00"
         result[target_id]["steps"].append(step)
     for explanation in result.values():
         explanation["as_of"] = explanation["as_of"].isoformat()
     return result
 
 
+def later_than_built(con: duckdb.DuckDBPyConnection, as_of: str | None) -> str | None:
+    """A note when `as_of` is after the latest as-of date of this build (the date `plantrack run
+    --as-of` gave, or the quarter-end of the latest data): the explanation is then for that earlier
+    date, which the reader must be told. None otherwise."""
+    wanted = _as_date(as_of)
+    latest = con.execute("SELECT max(as_of) FROM marts.target_progress").fetchall()[0][0]
+    if wanted is None or latest is None or wanted <= latest:
+        return None
+    return (f"注意 note: asked for {wanted.isoformat()}, but this warehouse was built as of {latest.isoformat()} "
+            f"(`plantrack run --as-of`, or its latest data): the explanation is for {latest.isoformat()}; "
+            f"run `plantrack run --as-of {wanted.isoformat()}` for a later date")
+
+
 def explain_one(warehouse: Path, target_id: str, region: str = PROVINCE, as_of: str | None = None) -> dict:
     """The explanation of one target_progress row (see :func:`explanations`), read from the
-    published warehouse (read-only). Raises ExplainError (unknown target, region or date) or
-    FileNotFoundError (no warehouse)."""
+    published warehouse (read-only); `region` a code, name or alias (:func:`region_code`). With
+    ``note`` (str or None): :func:`later_than_built`. Raises ExplainError (unknown target, region
+    or date) or FileNotFoundError (no warehouse)."""
     if not Path(warehouse).exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}: run `plantrack run` first")
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        date = resolve(con, target_id, region, as_of)
-        return explanations(con, [target_id], region, date)[target_id]
+        code = region_code(con, region)
+        date = resolve(con, target_id, code, as_of)
+        explanation = explanations(con, [target_id], code, date)[target_id]
+        explanation["note"] = later_than_built(con, as_of)
+        return explanation
     finally:
         con.close()
 
@@ -129,7 +161,10 @@ def render_text(explanation: dict) -> str:
     as-of date), then each step under its parent, its kind, label and detail."""
     e = explanation
     lines = [f"{e['name_zh']} {e['name_en']} ({e['target_id']})",
-             f"{e['region_name_zh']} {e['region_name_en']} ({e['region_code']}), 截至 as of {e['as_of']}", ""]
+             f"{e['region_name_zh']} {e['region_name_en']} ({e['region_code']}), 截至 as of {e['as_of']}"]
+    if e.get("note"):
+        lines.append(e["note"])
+    lines.append("")
     for step in e["steps"]:
         indent = "  " * step["depth"]
         lines.append(f"{indent}{STEP_NAMES.get(step['step'], step['step'])}: {step['label']}")

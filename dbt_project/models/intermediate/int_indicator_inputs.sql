@@ -62,8 +62,9 @@ labelled as (
 ),
 
 wanted as (
-    -- numerators: the figures of the component period
-    select labelled.* exclude (numerators), 'numerator' as role, unnest(numerators) as measure,
+    -- numerators: the figures of the component period (a pollutant's is the total itself: no denominator)
+    select labelled.* exclude (numerators), case when denominator is null then 'total' else 'numerator' end as role,
+        unnest(numerators) as measure,
         component_period as input_period, 1 as role_order
     from labelled
     union all
@@ -88,7 +89,7 @@ wanted as (
 
 select wanted.region_code, wanted.indicator, wanted.period, wanted.component_period, wanted.component_role,
     wanted.role, wanted.role_order, wanted.extract, wanted.measure, wanted.input_period,
-    delivered_values.value, delivered_values.file_id, delivered_values.source_row, delivered_values.superseded
+    delivered_values.value, delivered_values.unit, delivered_values.file_id, delivered_values.source_row, delivered_values.superseded
 from wanted
 -- an input that was never delivered leaves the value it feeds NULL upstream: nothing to list
 join delivered_values

@@ -38,6 +38,15 @@ regions as (
     select * from {{ ref('regions') }}
 ),
 
+region_names as (
+    -- every name a delivered row may give a region: its code, its name, a city's name without 市
+    -- (朝阳 for 朝阳市) and the seed region_aliases — to find a region in a quarantined row's cells
+    select code, code as name from regions
+    union select code, name_zh from regions
+    union select code, regexp_replace(name_zh, '市$', '') from regions where level = 'city'
+    union select code, alias from {{ ref('region_aliases') }}
+),
+
 warning_thresholds as (
     select * from {{ ref('warning_thresholds') }}
 ),
@@ -70,8 +79,35 @@ withdrawals as (
     select * from {{ source('meta', 'withdrawals') }}
 ),
 
-current_verdicts as (
-    select * from {{ source('dq', 'current_verdicts') }}
+suite_verdicts as (
+    select * from {{ source('dq', 'suite_verdicts') }}
+),
+
+check_results as (
+    select * from {{ source('dq', 'check_results') }}
+),
+
+quarantine as (
+    select * from {{ source('meta', 'quarantine') }}
+),
+
+delivered_values as (
+    select * from {{ ref('int_delivered_values') }}
+),
+
+allocations as (
+    select target_id, region_code, _file_id as file_id, _row as source_row from {{ ref('stg_plan_allocations') }}
+),
+
+emission_factors as (
+    select * from {{ ref('emission_factors') }}
+),
+
+file_periods as (
+    -- the first data period of each delivery (macro file_data_periods: the key's period column of
+    -- every extract that has one, from the contracts), so a past as-of date lists only deliveries
+    -- with data on or before it; a register without a period (boilers, outlets) is always listed
+    {{ file_data_periods() }}
 ),
 
 thresholds as (
@@ -163,6 +199,183 @@ projection as (
     select * from {{ ref('target_projection') }}
 ),
 
+-- the current figures of a level's or amount's series that are each one delivered row (sewer
+-- coverage of a county, a city's vehicle retirements of a month): their file and row
+delivered_used as (
+    select used.target_id, used.region_code, used.as_of, used.period, delivered_values.extract, delivered_values.measure,
+        delivered_values.value, delivered_values.unit, delivered_values.file_id, delivered_values.source_row,
+        delivered_values.superseded
+    from used
+    join rows_ using (target_id, region_code, as_of)
+    join delivered_values
+        on list_contains(string_split(rows_.source_extracts, ' '), delivered_values.extract)
+        and delivered_values.region_code = used.region_code and delivered_values.period = used.period
+    where used.indicator not in (select distinct indicator from inputs)
+),
+
+delivered_rows as (
+    select delivered_used.target_id, delivered_used.region_code, delivered_used.as_of, 40 as step_order, 2 as depth,
+        'input' as step, printf('%s %s %s (delivered)', delivered_used.measure, delivered_used.region_code, delivered_used.period) as label,
+        printf('%s %s — %s%s row %d, received %s +08:00', cast(delivered_used.value as varchar), coalesce(delivered_used.unit, ''),
+               files.path, coalesce(', sheet ' || files.sheet, ''), delivered_used.source_row,
+               strftime(files.received_at, '%Y-%m-%d %H:%M')) as detail,
+        delivered_used.period, delivered_used.value, delivered_used.unit, delivered_used.extract, delivered_used.file_id,
+        delivered_used.source_row,
+        printf('%s 1 %s 1 %s %s 0', delivered_used.period, delivered_used.period, delivered_used.measure, delivered_used.period) as sort_key
+    from delivered_used
+    join files on files.file_id = delivered_used.file_id
+    union all
+    select delivered_used.target_id, delivered_used.region_code, delivered_used.as_of, 40, 3, 'superseded',
+        printf('%s %s %s 被修订 superseded', delivered_used.measure, delivered_used.region_code, delivered_used.period),
+        printf('%s %s — %s%s row %d, received %s +08:00 (replaced by %s)', cast(s.value as varchar), coalesce(delivered_used.unit, ''),
+               files.path, coalesce(', sheet ' || files.sheet, ''), s.source_row, strftime(files.received_at, '%Y-%m-%d %H:%M'),
+               cast(delivered_used.value as varchar)),
+        delivered_used.period, s.value, delivered_used.unit, delivered_used.extract, s.file_id, s.source_row,
+        printf('%s 1 %s 1 %s %s 1', delivered_used.period, delivered_used.period, delivered_used.measure, delivered_used.period)
+    from delivered_used, unnest(delivered_used.superseded) as t(s)
+    join files on files.file_id = s.file_id
+),
+
+-- the deliveries each row's figures come from: the files of its listed inputs and delivered rows;
+-- for a sum of parts (a province's amount) every delivery of its extracts with data up to the as-of date
+row_files as (
+    select used.target_id, used.region_code, used.as_of, inputs.extract, inputs.file_id
+    from used
+    join inputs on inputs.indicator = used.indicator and inputs.region_code = used.region_code and inputs.period = used.period
+    union
+    select target_id, region_code, as_of, extract, file_id from delivered_used
+    union
+    select rows_.target_id, rows_.region_code, rows_.as_of, files.extract, files.file_id
+    from rows_,
+        unnest(string_split(rows_.source_extracts, ' ')) as extract(name)
+    join files on files.extract = extract.name and files.status = 'loaded'
+        and files.file_id not in (select file_id from withdrawals)
+    left join file_periods on file_periods.file_id = files.file_id
+    where rows_.indicator not in (select distinct indicator from inputs)
+        and not exists (select 1 from delivered_used
+                        where delivered_used.target_id = rows_.target_id and delivered_used.region_code = rows_.region_code
+                          and delivered_used.as_of = rows_.as_of)
+        and coalesce(file_periods.first_period_end <= rows_.as_of, true)
+),
+
+file_verdicts as (
+    -- each file's verdict: the evaluation of a suite of new deliveries (raw_*) that judged it —
+    -- dq.check_results.judged_files — the newest when it was judged again after a withdrawal
+    select row_files.target_id, row_files.region_code, row_files.as_of, row_files.file_id, suite_verdicts.suite,
+        suite_verdicts.checked_at, suite_verdicts.verdict, len(suite_verdicts.judged_files) as judged
+    from row_files
+    join suite_verdicts on list_contains(suite_verdicts.judged_files, row_files.file_id)
+    qualify suite_verdicts.checked_at = max(suite_verdicts.checked_at)
+        over (partition by row_files.target_id, row_files.region_code, row_files.as_of, row_files.file_id, suite_verdicts.suite)
+),
+
+evaluation_findings as (
+    -- each failed expectation of an evaluation, its stored examples in full
+    select suite, checked_at,
+        string_agg(severity || ': ' || expectation || coalesce('(' || column_name || ')', '')
+                   || coalesce(' — ' || observed_value, '') || coalesce(' e.g. ' || unexpected, '')
+                   || coalesce(' — ' || message, ''), '; ' order by expectation, column_name) as findings
+    from check_results
+    where not success
+    group by all
+),
+
+-- suites not recorded per file (cross-extract quality suites): their newest verdict, and only
+-- the stored examples that name the row's region and, when they name a year, one of its years
+suite_examples as (
+    select rows_.target_id, rows_.region_code, rows_.as_of, newest.suite, newest.verdict, newest.checked_at,
+        list(distinct example order by example) filter (
+            where example is not null
+              and (contains(example, rows_.region_code) or contains(example, regions.name_zh))
+              and (len(regexp_extract_all(example, '(?:^|[^0-9])((?:19|20)[0-9]{2})(?:[^0-9]|$)', 1)) = 0
+                   or list_bool_or(list_transform(regexp_extract_all(example, '(?:^|[^0-9])((?:19|20)[0-9]{2})(?:[^0-9]|$)', 1),
+                                                  lambda y: cast(y as integer) between coalesce(rows_.base_year, year(rows_.progress_from))
+                                                                           and year(coalesce(rows_.data_period_end, rows_.as_of)))))
+        ) as examples
+    from rows_
+    join regions on regions.code = rows_.region_code
+    join (select * from suite_verdicts qualify checked_at = max(checked_at) over (partition by suite)) as newest
+        on newest.judged_files is null
+        and list_has_any(newest.extracts, string_split(rows_.source_extracts, ' '))
+    left join (select suite, checked_at, unnest(coalesce(json_extract_string(unexpected, '$[*]'), [])) as example
+               from check_results where not success) as failed
+        on failed.suite = newest.suite and failed.checked_at = newest.checked_at
+    group by all
+),
+
+input_checks as (
+    select file_verdicts.target_id, file_verdicts.region_code, file_verdicts.as_of, 100 as step_order, 1 as depth, 'check' as step,
+        printf('%s: %s', file_verdicts.suite, file_verdicts.verdict) as label,
+        printf('本目标的输入文件 the target''s files it judged: %s (evaluation of %s +08:00, %d file(s) in all)%s',
+               string_agg(distinct files.path, ', '), strftime({{ beijing_time('file_verdicts.checked_at') }}, '%Y-%m-%d %H:%M'),
+               any_value(file_verdicts.judged),
+               coalesce('; ' || any_value(evaluation_findings.findings), '; all expectations passed')) as detail,
+        cast(null as varchar) as period, cast(null as double) as value, cast(null as varchar) as unit,
+        any_value(files.extract) as extract, cast(null as bigint) as file_id, cast(null as bigint) as source_row,
+        file_verdicts.suite as sort_key
+    from file_verdicts
+    join files on files.file_id = file_verdicts.file_id
+    left join evaluation_findings using (suite, checked_at)
+    group by file_verdicts.target_id, file_verdicts.region_code, file_verdicts.as_of, file_verdicts.suite,
+        file_verdicts.checked_at, file_verdicts.verdict
+    union all
+    select suite_examples.target_id, suite_examples.region_code, suite_examples.as_of, 101, 1, 'check',
+        printf('%s: %s (latest verdict of the extract''s suite, not recorded per file)', suite_examples.suite, suite_examples.verdict),
+        case when suite_examples.verdict = 'passed' then 'all expectations passed'
+             when len(suite_examples.examples) > 0 then '涉及本地区 examples concerning this region: ' || array_to_string(suite_examples.examples, '; ')
+             else '无涉及本地区的例子 none of its stored examples (up to 5 per expectation) names this region and its years' end,
+        null, null, null, null, null, null, suite_examples.suite
+    from suite_examples
+),
+
+-- a missing part traced to a quarantined row of the target's extracts (meta.quarantine: the row
+-- as delivered) whose region is the row's (for the province, any) and whose period is one it reads
+quarantined_parts as (
+    select rows_.target_id, rows_.region_code, rows_.as_of, 80 as step_order, 2 as depth, 'missing' as step,
+        printf('隔离行 quarantined row %d of %s', quarantine.row_number, files.path) as label,
+        printf('缺 %s — row %d of %s quarantined: %s (''%s''); the row as delivered: %s',
+               concat_ws(' ', (select string_agg(distinct part.name_zh, ' ') from regions as part
+                               join region_names on region_names.code = part.code
+                               where list_contains(cells.vals, region_names.name)),
+                         array_to_string(list_filter(cells.vals, lambda v: {{ delivered_period_end('v') }} is not null), ' ')),
+               quarantine.row_number, files.path, quarantine.reason, coalesce(quarantine.value, ''),
+               cast(quarantine.cells as varchar)) as detail,
+        cast(null as varchar) as period, cast(null as double) as value, cast(null as varchar) as unit,
+        quarantine.extract, quarantine.file_id, quarantine.row_number as source_row,
+        lpad(cast(quarantine.row_number as varchar), 9, '0') as sort_key
+    from rows_
+    join regions on regions.code = rows_.region_code
+    join quarantine on list_contains(string_split(rows_.source_extracts, ' '), quarantine.extract)
+    join files on files.file_id = quarantine.file_id and files.file_id not in (select file_id from withdrawals),
+        lateral (select coalesce(json_extract_string(quarantine.cells, '$.*'), []) as vals) as cells
+    where rows_.parts_present < rows_.parts_expected
+        and (regions.level = 'province'
+             or exists (select 1 from region_names
+                        where region_names.code = rows_.region_code and list_contains(cells.vals, region_names.name)))
+        and list_bool_or(list_transform(cells.vals, lambda v: {{ delivered_period_end('v') }}
+                                        between least(rows_.progress_from, make_date(coalesce(rows_.base_year, 9999), 1, 1))
+                                            and coalesce(rows_.data_period_end, rows_.as_of)))
+),
+
+co2_sums as (
+    -- CO2 = coal × factor + oil × factor + gas × factor (int_co2_intensity, the emission_factors seed)
+    select used.target_id, used.region_code, used.as_of, 40 as step_order, 2 as depth, 'figure' as step,
+        printf('二氧化碳排放 CO2 emissions %s', inputs.component_period) as label,
+        string_agg(printf('%s %s × %s', inputs.measure, cast(inputs.value as varchar), cast(emission_factors.factor as varchar)),
+                   ' + ' order by list_position(['coal', 'oil', 'gas'], inputs.measure))
+            || printf(' = %s 万吨 CO2 (emission_factors: t CO2 per t of coal and of oil, per 10k m³ of gas)',
+                      cast(round(sum(inputs.value * emission_factors.factor), 4) as varchar)) as detail,
+        inputs.component_period as period, sum(inputs.value * emission_factors.factor) as value, '万吨' as unit,
+        cast(null as varchar) as extract, cast(null as bigint) as file_id, cast(null as bigint) as source_row,
+        used.period || ' 1 ' || inputs.component_period || ' 0' as sort_key
+    from used
+    join inputs on inputs.indicator = used.indicator and inputs.region_code = used.region_code and inputs.period = used.period
+        and inputs.role = 'numerator'
+    join emission_factors on emission_factors.fuel = inputs.measure
+    where used.indicator = 'co2_intensity'
+    group by used.target_id, used.region_code, used.as_of, used.period, inputs.component_period
+),
+
 steps as (
     -- 1. the target, as the plan words it
     select rows_.target_id, rows_.region_code, rows_.as_of, 10 as step_order, 0 as depth, 'target' as step,
@@ -173,11 +386,17 @@ steps as (
                case when rows_.target_value_source = 'allocation' then
                         '; 目标值来自分解下达 the region''s target comes from the plan_allocations extract'
                         || case when rows_.target_value_illustrative then '（示意 illustrative）' else '' end
+                    || coalesce(printf(', %s row %d, received %s +08:00', files.path, allocations.source_row,
+                                       strftime(files.received_at, '%Y-%m-%d %H:%M')), '')
                     else '' end) as detail,
         cast(null as varchar) as period, rows_.target_value as value, rows_.unit,
-        cast(null as varchar) as extract, cast(null as bigint) as file_id, cast(null as bigint) as source_row,
+        case when rows_.target_value_source = 'allocation' then 'plan_allocations' end as extract,
+        case when rows_.target_value_source = 'allocation' then allocations.file_id end as file_id,
+        case when rows_.target_value_source = 'allocation' then allocations.source_row end as source_row,
         cast(null as varchar) as sort_key
     from rows_
+    left join allocations using (target_id, region_code)
+    left join files on files.file_id = allocations.file_id
     union all
     -- 2. why the status and warning level: completion against time elapsed and the thresholds
     select rows_.target_id, rows_.region_code, rows_.as_of, 20, 0, 'status',
@@ -239,6 +458,10 @@ steps as (
                        levels.latest_period, levels.base_period, year(rows_.data_period_end) - rows_.base_year,
                        cast(round(levels.latest_level, 6) as varchar), cast(round(levels.base_level, 6) as varchar), year(rows_.data_period_end) - rows_.base_year,
                        cast(round(rows_.actual_value, 4) as varchar), cast(round(rows_.cumulative_value, 4) as varchar))
+            when rows_.measure = 'cut' and rows_.indicator like '%\_emissions' escape '\' then
+                -- a pollutant total is a delivered total, not an intensity
+                printf('1 − 排放总量 total(%s) / 排放总量 total(%s) = 1 − %s / %s = %s %%', levels.latest_period, levels.base_period,
+                       cast(round(levels.latest_level, 6) as varchar), cast(round(levels.base_level, 6) as varchar), cast(round(rows_.actual_value, 4) as varchar))
             when rows_.measure = 'cut' then
                 printf('1 − I(%s) / I(%s) = 1 − %s / %s = %s %%%s', levels.latest_period, levels.base_period,
                        cast(round(levels.latest_level, 6) as varchar), cast(round(levels.base_level, 6) as varchar), cast(round(rows_.actual_value, 4) as varchar),
@@ -306,9 +529,9 @@ steps as (
     select used.target_id, used.region_code, used.as_of, 40, case when inputs.role in ('price_base', 'index') then 3 else 2 end,
         'input',
         printf('%s %s %s (%s, %s)', inputs.measure, inputs.region_code, inputs.input_period, inputs.role, inputs.component_role),
-        printf('%s — %s%s row %d, received %s', cast(inputs.value as varchar), files.path, coalesce(', sheet ' || files.sheet, ''),
-               inputs.source_row, strftime(files.received_at, '%Y-%m-%d %H:%M')),
-        inputs.input_period, inputs.value, null, inputs.extract, inputs.file_id, inputs.source_row,
+        printf('%s %s — %s%s row %d, received %s +08:00', cast(inputs.value as varchar), coalesce(inputs.unit, ''), files.path,
+               coalesce(', sheet ' || files.sheet, ''), inputs.source_row, strftime(files.received_at, '%Y-%m-%d %H:%M')),
+        inputs.input_period, inputs.value, inputs.unit, inputs.extract, inputs.file_id, inputs.source_row,
         printf('%s 1 %s %d %s %s 0', used.period, inputs.component_period, inputs.role_order, inputs.measure, inputs.input_period)
     from used
     join inputs on inputs.indicator = used.indicator and inputs.region_code = used.region_code and inputs.period = used.period
@@ -318,9 +541,9 @@ steps as (
     select used.target_id, used.region_code, used.as_of, 40, case when inputs.role in ('price_base', 'index') then 4 else 3 end,
         'superseded',
         printf('%s %s %s 被修订 superseded', inputs.measure, inputs.region_code, inputs.input_period),
-        printf('%s — %s%s row %d, received %s (replaced by %s)', cast(s.value as varchar), files.path, coalesce(', sheet ' || files.sheet, ''),
-               s.source_row, strftime(files.received_at, '%Y-%m-%d %H:%M'), cast(inputs.value as varchar)),
-        inputs.input_period, s.value, null, inputs.extract, s.file_id, s.source_row,
+        printf('%s %s — %s%s row %d, received %s +08:00 (replaced by %s)', cast(s.value as varchar), coalesce(inputs.unit, ''), files.path,
+               coalesce(', sheet ' || files.sheet, ''), s.source_row, strftime(files.received_at, '%Y-%m-%d %H:%M'), cast(inputs.value as varchar)),
+        inputs.input_period, s.value, inputs.unit, inputs.extract, s.file_id, s.source_row,
         printf('%s 1 %s %d %s %s 1', used.period, inputs.component_period, inputs.role_order, inputs.measure, inputs.input_period)
     from used
     join inputs on inputs.indicator = used.indicator and inputs.region_code = used.region_code and inputs.period = used.period,
@@ -353,24 +576,29 @@ steps as (
     -- 9. series not listed value by value: the deliveries of each extract behind the target
     select rows_.target_id, rows_.region_code, rows_.as_of, 90, 1, 'deliveries',
         printf('%s: %d files', extract.name, count(files.file_id)),
-        printf('%d rows loaded; newest %s received %s', sum(files.rows_loaded), arg_max(files.path, files.file_id),
+        printf('%d rows loaded; newest %s received %s +08:00', sum(files.rows_loaded), arg_max(files.path, files.file_id),
                strftime(max(files.received_at), '%Y-%m-%d %H:%M')),
         null, null, null, extract.name, max(files.file_id), null, extract.name
     from rows_,
         unnest(string_split(rows_.source_extracts, ' ')) as extract(name)
     join files on files.extract = extract.name and files.status = 'loaded'
         and files.file_id not in (select file_id from withdrawals)
+    left join file_periods on file_periods.file_id = files.file_id
     where rows_.indicator not in (select distinct indicator from inputs)
+        and coalesce(file_periods.first_period_end <= rows_.as_of, true)
     group by rows_.target_id, rows_.region_code, rows_.as_of, extract.name
     union all
-    -- 10. the checks on the extracts behind the target: each suite's current verdict
-    select rows_.target_id, rows_.region_code, rows_.as_of, 100, 1, 'check',
-        printf('%s: %s', current_verdicts.suite, current_verdicts.verdict),
-        coalesce(current_verdicts.findings, 'all expectations passed'),
-        null, null, null, extract.name, null, null, current_verdicts.suite
-    from rows_,
-        unnest(string_split(rows_.source_extracts, ' ')) as extract(name)
-    join current_verdicts on list_contains(current_verdicts.extracts, extract.name)
+    -- 10. the checks on the target's own inputs (CTE input_checks)
+    select * from input_checks
+    union all
+    -- 11. a level's or amount's figure that is one delivered row: its file and row (CTE delivered_rows)
+    select * from delivered_rows
+    union all
+    -- 12. a missing part traced to the quarantined row that would have been it (CTE quarantined_parts)
+    select * from quarantined_parts
+    union all
+    -- 13. CO2: the fuels times their emission factors (CTE co2_sums)
+    select * from co2_sums
 )
 
 select steps.target_id, steps.region_code, steps.as_of,
@@ -380,5 +608,5 @@ select steps.target_id, steps.region_code, steps.as_of,
     steps.file_id, files.path as file_path, files.sheet,
     steps.source_row,
     files.received_at
-from steps
-left join files on files.file_id = steps.file_id and steps.step in ('input', 'superseded', 'deliveries')
+from (select distinct * from steps) as steps
+left join files on files.file_id = steps.file_id and steps.step in ('target', 'input', 'superseded', 'deliveries', 'missing')
