@@ -107,7 +107,7 @@ file_periods as (
     -- the first data period of each delivery (macro file_data_periods: the key's period column of
     -- every extract that has one, from the contracts), so a past as-of date lists only deliveries
     -- with data on or before it; a register without a period (boilers, outlets) is always listed
-    {{ file_data_periods() }}
+    select * from {{ ref('int_file_periods') }}
 ),
 
 thresholds as (
