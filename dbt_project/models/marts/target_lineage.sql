@@ -307,7 +307,7 @@ input_checks as (
     select file_verdicts.target_id, file_verdicts.region_code, file_verdicts.as_of, 100 as step_order, 1 as depth, 'check' as step,
         printf('%s: %s', file_verdicts.suite, file_verdicts.verdict) as label,
         printf('本目标的输入文件 the target''s files it judged: %s (evaluation of %s +08:00, %d file(s) in all)%s',
-               string_agg(distinct files.path, ', '), strftime({{ beijing_time('file_verdicts.checked_at') }}, '%Y-%m-%d %H:%M'),
+               string_agg(distinct files.path, ', ' order by files.path), strftime({{ beijing_time('file_verdicts.checked_at') }}, '%Y-%m-%d %H:%M'),
                any_value(file_verdicts.judged),
                coalesce('; ' || any_value(evaluation_findings.findings), '; all expectations passed')) as detail,
         cast(null as varchar) as period, cast(null as double) as value, cast(null as varchar) as unit,
@@ -331,7 +331,7 @@ input_checks as (
 -- a missing part traced to a quarantined row of the target's extracts (meta.quarantine: the row
 -- as delivered) whose region is the row's (for the province, any) and whose period is one it reads
 quarantined_parts as (
-    select rows_.target_id, rows_.region_code, rows_.as_of, 80 as step_order, 2 as depth, 'missing' as step,
+    select rows_.target_id, rows_.region_code, rows_.as_of, 82 as step_order, 1 as depth, 'missing' as step,
         printf('隔离行 quarantined row %d of %s', quarantine.row_number, files.path) as label,
         printf('缺 %s — row %d of %s quarantined: %s (''%s''); the row as delivered: %s',
                concat_ws(' ', (select string_agg(distinct part.name_zh, ' ') from regions as part
