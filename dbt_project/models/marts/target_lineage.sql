@@ -216,7 +216,7 @@ delivered_used as (
 delivered_rows as (
     select delivered_used.target_id, delivered_used.region_code, delivered_used.as_of, 40 as step_order, 2 as depth,
         'input' as step, printf('%s %s %s (delivered)', delivered_used.measure, delivered_used.region_code, delivered_used.period) as label,
-        printf('%s %s — %s%s row %d, received %s +08:00', cast(delivered_used.value as varchar), coalesce(delivered_used.unit, ''),
+        printf('%s%s — %s%s row %d, received %s +08:00', cast(delivered_used.value as varchar), coalesce(' ' || delivered_used.unit, ''),
                files.path, coalesce(', sheet ' || files.sheet, ''), delivered_used.source_row,
                strftime(files.received_at, '%Y-%m-%d %H:%M')) as detail,
         delivered_used.period, delivered_used.value, delivered_used.unit, delivered_used.extract, delivered_used.file_id,
@@ -227,7 +227,7 @@ delivered_rows as (
     union all
     select delivered_used.target_id, delivered_used.region_code, delivered_used.as_of, 40, 3, 'superseded',
         printf('%s %s %s 被修订 superseded', delivered_used.measure, delivered_used.region_code, delivered_used.period),
-        printf('%s %s — %s%s row %d, received %s +08:00 (replaced by %s)', cast(s.value as varchar), coalesce(delivered_used.unit, ''),
+        printf('%s%s — %s%s row %d, received %s +08:00 (replaced by %s)', cast(s.value as varchar), coalesce(' ' || delivered_used.unit, ''),
                files.path, coalesce(', sheet ' || files.sheet, ''), s.source_row, strftime(files.received_at, '%Y-%m-%d %H:%M'),
                cast(delivered_used.value as varchar)),
         delivered_used.period, s.value, delivered_used.unit, delivered_used.extract, s.file_id, s.source_row,
@@ -529,7 +529,7 @@ steps as (
     select used.target_id, used.region_code, used.as_of, 40, case when inputs.role in ('price_base', 'index') then 3 else 2 end,
         'input',
         printf('%s %s %s (%s, %s)', inputs.measure, inputs.region_code, inputs.input_period, inputs.role, inputs.component_role),
-        printf('%s %s — %s%s row %d, received %s +08:00', cast(inputs.value as varchar), coalesce(inputs.unit, ''), files.path,
+        printf('%s%s — %s%s row %d, received %s +08:00', cast(inputs.value as varchar), coalesce(' ' || inputs.unit, ''), files.path,
                coalesce(', sheet ' || files.sheet, ''), inputs.source_row, strftime(files.received_at, '%Y-%m-%d %H:%M')),
         inputs.input_period, inputs.value, inputs.unit, inputs.extract, inputs.file_id, inputs.source_row,
         printf('%s 1 %s %d %s %s 0', used.period, inputs.component_period, inputs.role_order, inputs.measure, inputs.input_period)
@@ -541,7 +541,7 @@ steps as (
     select used.target_id, used.region_code, used.as_of, 40, case when inputs.role in ('price_base', 'index') then 4 else 3 end,
         'superseded',
         printf('%s %s %s 被修订 superseded', inputs.measure, inputs.region_code, inputs.input_period),
-        printf('%s %s — %s%s row %d, received %s +08:00 (replaced by %s)', cast(s.value as varchar), coalesce(inputs.unit, ''), files.path,
+        printf('%s%s — %s%s row %d, received %s +08:00 (replaced by %s)', cast(s.value as varchar), coalesce(' ' || inputs.unit, ''), files.path,
                coalesce(', sheet ' || files.sheet, ''), s.source_row, strftime(files.received_at, '%Y-%m-%d %H:%M'), cast(inputs.value as varchar)),
         inputs.input_period, s.value, inputs.unit, inputs.extract, s.file_id, s.source_row,
         printf('%s 1 %s %d %s %s 1', used.period, inputs.component_period, inputs.role_order, inputs.measure, inputs.input_period)
