@@ -304,20 +304,24 @@ suite_examples as (
 ),
 
 input_checks as (
+    -- one line per suite: the worst verdict of the evaluations that judged the target's files
+    -- (one, unless its files came on different nights), their files and findings
     select file_verdicts.target_id, file_verdicts.region_code, file_verdicts.as_of, 100 as step_order, 1 as depth, 'check' as step,
-        printf('%s: %s', file_verdicts.suite, file_verdicts.verdict) as label,
+        printf('%s: %s', file_verdicts.suite,
+               case max(case file_verdicts.verdict when 'failed' then 3 when 'warning' then 2 else 1 end)
+                   when 3 then 'failed' when 2 then 'warning' else 'passed' end) as label,
         printf('本目标的输入文件 the target''s files it judged: %s (evaluation of %s +08:00, %d file(s) in all)%s',
-               string_agg(distinct files.path, ', ' order by files.path), strftime({{ beijing_time('file_verdicts.checked_at') }}, '%Y-%m-%d %H:%M'),
-               any_value(file_verdicts.judged),
-               coalesce('; ' || any_value(evaluation_findings.findings), '; all expectations passed')) as detail,
+               string_agg(distinct files.path, ', ' order by files.path),
+               strftime({{ beijing_time('max(file_verdicts.checked_at)') }}, '%Y-%m-%d %H:%M'),
+               max(file_verdicts.judged),
+               coalesce('; ' || string_agg(distinct evaluation_findings.findings, '; '), '; all expectations passed')) as detail,
         cast(null as varchar) as period, cast(null as double) as value, cast(null as varchar) as unit,
         any_value(files.extract) as extract, cast(null as bigint) as file_id, cast(null as bigint) as source_row,
         file_verdicts.suite as sort_key
     from file_verdicts
     join files on files.file_id = file_verdicts.file_id
     left join evaluation_findings using (suite, checked_at)
-    group by file_verdicts.target_id, file_verdicts.region_code, file_verdicts.as_of, file_verdicts.suite,
-        file_verdicts.checked_at, file_verdicts.verdict
+    group by file_verdicts.target_id, file_verdicts.region_code, file_verdicts.as_of, file_verdicts.suite
     union all
     select suite_examples.target_id, suite_examples.region_code, suite_examples.as_of, 101, 1, 'check',
         printf('%s: %s (latest verdict of the extract''s suite, not recorded per file)', suite_examples.suite, suite_examples.verdict),
