@@ -3,6 +3,7 @@ project's dagster.yaml), on clean sample data and on a bad night (--faults)."""
 
 import hashlib
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -146,8 +147,15 @@ def _progress_not_log_lines(out: str, err: str) -> Path:
     return log
 
 
-def test_verbose_brings_the_detail_back(clean_run, capsys):
-    tmp, _, _ = clean_run
+def test_verbose_brings_the_detail_back(clean_run, tmp_path, capsys):
+    # on a copy of the sample build with a new delivery, so that dbt runs (a night with nothing
+    # new rebuilds no model) and the shared build stays as it is
+    source, _, _ = clean_run
+    tmp = tmp_path / "copy"
+    shutil.copytree(source, tmp)
+    reports = tmp / "landing" / "plan_progress_reports"
+    resent = reports / "专项工作进展_补报.csv"
+    resent.write_bytes((reports / "专项工作进展.csv").read_bytes() + b"\n")  # new bytes, the same rows
     capsys.readouterr()
     code, _ = run(tmp, "--verbose")
     out, err = capsys.readouterr()

@@ -100,5 +100,6 @@ def test_every_export_is_snappy_and_the_manifest_says_so(clean_run):
         meta = pq.ParquetFile(exports / table["file"]).metadata
         codecs = {meta.row_group(g).column(c).compression
                   for g in range(meta.num_row_groups) for c in range(meta.num_columns)}
-        assert codecs == {"SNAPPY"}, (table["file"], codecs)
+        # (an empty mart — the projection once every deadline has passed — has no row group)
+        assert codecs == ({"SNAPPY"} if meta.num_rows else set()), (table["file"], codecs)
         assert meta.num_rows == table["rows"]
