@@ -977,9 +977,14 @@ def _reason_sql(col: Column, r: str, v: str) -> str:
                        f"type the period as text (2014-10 or 2014-01)' ELSE {parse_error} END")
     if col.type in ("code", "text"):
         # 9.12101E+17: a long code that Excel turned into a number before it was exported
-        scientific = (f"CASE WHEN regexp_full_match(pt_key({r}), '[0-9](\\.[0-9]+)?e\\+?[0-9]+') THEN "
+        # pt_key has an 'e' only where the cell has e, E or their full-width forms: testing that
+        # first spares nearly every cell of a required text column three regular expressions
+        # (on the hourly feed a third of its typing)
+        scientific = (f"CASE WHEN contains({r}, 'e') OR contains({r}, 'E') OR contains({r}, 'ｅ') "
+                      f"OR contains({r}, 'Ｅ') THEN "
+                      f"CASE WHEN regexp_full_match(pt_key({r}), '[0-9](\\.[0-9]+)?e\\+?[0-9]+') THEN "
                       f"'a number in scientific notation: Excel stored the code as a number and its "
-                      f"digits are lost; deliver it as text' END")
+                      f"digits are lost; deliver it as text' END END")
     # an Excel error value (#N/A, #DIV/0!, …) exported as text is said as such, in any column
     parse_error = f"coalesce(pt_excel_error({r}), {parse_error})"
     present = []
