@@ -459,7 +459,7 @@ def _load_bulk(con, contract: Contract, grid: Grid, record: dict, rel: str, star
             INSERT INTO raw.{x} (_file_id, _row, {names})
             SELECT CASE WHEN _problems IS NULL THEN {file_id} ELSE {_PROBLEM} END, 0, {', '.join(packed)}
             FROM ({typing_sql(contract, grid, source)})""")
-        _number_new_rows(con, x, grid, file_id)
+        _number_new_rows(con, x, grid, file_id, read)
         key = ", ".join(contract.key)
         key_text = " || ' / ' || ".join(f"CAST({k} AS VARCHAR)" for k in contract.key)
         mine = f"(SELECT * FROM raw.{x} WHERE _file_id = {file_id})"
@@ -528,14 +528,19 @@ def drop_marked_rows(con, contract: Contract) -> None:
         con.execute(f"DELETE FROM raw.{contract.extract} WHERE _file_id < 0")
 
 
-def _number_new_rows(con, x: str, grid: Grid, file_id: int) -> None:
+def _number_new_rows(con, x: str, grid: Grid, file_id: int, appended: int) -> None:
     """Give the rows just appended (the file's and the marked ones) their line in the file.
 
     The append keeps the file's order (preserve_insertion_order), so the k-th row read is
     data line k, plus one for each line DuckDB's reader set aside before it (grid_rejects knows
     their true lines) — as _number_bulk_rows does for the scratch table."""
     marked = f"_file_id IN ({file_id}, {_PROBLEM})"
-    base = _scalar(con, f"SELECT coalesce(min(rowid), 0) FROM raw.{x} WHERE {marked}")
+    base, found, last = con.execute(f"SELECT coalesce(min(rowid), 0), count(*), max(rowid) "
+                                    f"FROM raw.{x} WHERE {marked}").fetchall()[0]
+    if found != appended or (found and last - base + 1 != found):
+        # marks an earlier load did not delete, or an append not in one run of row ids: the
+        # lines would be wrong, so nothing loads
+        raise RuntimeError(f"raw.{x}: {found} rows marked for this load, {appended} appended")
     if _scalar(con, "SELECT count(*) FROM grid_rejects") == 0:
         con.execute(f"UPDATE raw.{x} SET _row = rowid - {base} + 1 + {grid.data_after} WHERE {marked}")
         return

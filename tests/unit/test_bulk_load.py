@@ -86,3 +86,16 @@ def test_a_load_stopped_between_commit_and_cleanup_leaves_no_marked_rows(tmp_pat
     con = load.connect(tmp_path / "w.duckdb")
     assert con.execute("SELECT count(*) FROM raw.env_monitoring_hourly WHERE _file_id < 0").fetchall() == [(0,)]
     assert con.execute("SELECT count(*) FROM raw.env_monitoring_hourly").fetchall() == [(291,)]
+
+
+def test_marks_left_by_an_earlier_load_stop_the_next_one_rather_than_misnumber_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(load, "drop_marked_rows", lambda con, contract: None)
+    con, _ = _load(tmp_path, "w")
+    second = tmp_path / "h2.csv"
+    second.write_text("点位编号,监测时间,监测因子,监测值,数据标记\nMO0001,2015-04-01 00:00:00,SO2,1,N\n",
+                      encoding="utf-8")
+    # the 6 rows with problems the first load left marked, and the one row of the second
+    with pytest.raises(RuntimeError, match="7 rows marked for this load, 1 appended"):
+        load.load_file(con, HOURLY, second, "h2.csv")
+    # nothing of the second file stayed
+    assert con.execute("SELECT count(*) FROM meta.files").fetchall() == [(1,)]
