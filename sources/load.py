@@ -302,6 +302,18 @@ def _record_file(con, file_id: int, *, extract, path, sha256, size_bytes, receiv
          notes, seconds, columns_delivered])
 
 
+def _quarantine_reader_rejects(con, file_id: int, extract: str) -> int:
+    """Quarantine the lines DuckDB's CSV reader set aside and return how many they are.
+    ``grid_rejects`` has a row per error — a line cut short one per missing cell ("Found: 1",
+    "Found: 2" …) — so each line is quarantined once, with its first error."""
+    return _scalar(con, f"""
+        INSERT INTO meta.quarantine
+        SELECT {file_id}, '{extract}', line, '(row)', column_name, csv_line,
+               lower(CAST(error_type AS VARCHAR)) || ': ' || error_message, NULL
+        FROM grid_rejects
+        QUALIFY row_number() OVER (PARTITION BY line ORDER BY column_idx, byte_position) = 1""")
+
+
 def _grid_source(con, grid: Grid) -> str:
     """The grid's cells as a relation with columns _row, _extra, c0…: a registered Arrow table,
     or, for the bulk feed, DuckDB's CSV reader itself (its malformed lines go to
@@ -375,11 +387,7 @@ def _load_grid(con, contract: Contract, grid: Grid, record: dict, rel: str,
                    to_json(t) FROM duplicate_keys d JOIN typed t USING (_row)""")
         read = _scalar(con, "SELECT count(*) FROM typed")
         if grid.rows is None:
-            read += _scalar(con, f"""
-                INSERT INTO meta.quarantine
-                SELECT {file_id}, '{x}', line, '(row)', column_name, csv_line,
-                       lower(CAST(error_type AS VARCHAR)) || ': ' || error_message, NULL
-                FROM grid_rejects""")
+            read += _quarantine_reader_rejects(con, file_id, x)
         bad = _scalar(con, "SELECT count(DISTINCT row_number) FROM meta.quarantine WHERE file_id = ?",
                       [file_id])
         _finish(con, contract, grid, record, rel, started, digest, unchanged,
@@ -497,11 +505,7 @@ def _load_bulk(con, contract: Contract, grid: Grid, record: dict, rel: str, star
                         "AND _row IN (SELECT _row FROM duplicate_keys)")
         loaded = _scalar(con, f"SELECT count(*) FROM raw.{x} WHERE _file_id = {file_id}")
         marked = read - loaded  # rows with problems and copies of a key: deleted after COMMIT
-        read += _scalar(con, f"""
-            INSERT INTO meta.quarantine
-            SELECT {file_id}, '{x}', line, '(row)', column_name, csv_line,
-                   lower(CAST(error_type AS VARCHAR)) || ': ' || error_message, NULL
-            FROM grid_rejects""")
+        read += _quarantine_reader_rejects(con, file_id, x)
         bad = _scalar(con, "SELECT count(DISTINCT row_number) FROM meta.quarantine WHERE file_id = ?",
                       [file_id])
         _finish(con, contract, grid, record, rel, started, digest, unchanged, file_id, read, loaded, bad)

@@ -99,3 +99,20 @@ def test_marks_left_by_an_earlier_load_stop_the_next_one_rather_than_misnumber_i
         load.load_file(con, HOURLY, second, "h2.csv")
     # nothing of the second file stayed
     assert con.execute("SELECT count(*) FROM meta.files").fetchall() == [(1,)]
+
+
+def test_a_line_with_too_few_cells_is_one_quarantined_row(tmp_path):
+    """A line cut short ('MO0005' alone) is one row the reader set aside, however many errors
+    DuckDB lists for it: quarantined once, and the load's count of rows adds up (it failed the
+    whole file with 'rows read … != loaded … + quarantined …')."""
+    feed = tmp_path / "h.csv"
+    lines = ["点位编号,监测时间,监测因子,监测值,数据标记"]
+    lines += [f"MO{h % 7:04d},2015-03-{1 + h // 24:02d} {h % 24:02d}:00:00,SO2,{h}.5,N" for h in range(50)]
+    lines[5] = "MO0005"                                               # line 6: four cells missing
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    con = load.connect(tmp_path / "w.duckdb")
+    out = load.load_file(con, HOURLY, feed, "h.csv")
+    assert (out.rows_read, out.rows_loaded, out.rows_quarantined) == (50, 49, 1)
+    assert con.execute("SELECT row_number, column_name, value, reason FROM meta.quarantine").fetchall() == [
+        (6, "(row)", "MO0005", "missing columns: Expected Number of Columns: 5 Found: 1")]
+    assert con.execute("SELECT _row FROM raw.env_monitoring_hourly WHERE _row IN (5, 7) ORDER BY 1").fetchall() == [(5,), (7,)]
