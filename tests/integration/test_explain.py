@@ -291,3 +291,49 @@ def test_a_level_names_each_delivered_row_and_a_past_date_only_its_deliveries(sm
             if s["step"] == "input" and s["label"] == "wind 210000 2015 (delivered)"] == [
         (700, "stats_power_capacity/装机_2015.csv", 2)]
     assert [s["label"] for s in steps if s["step"] == "deliveries"] == ["stats_power_capacity: 2 files"]
+
+
+@pytest.fixture(scope="module")
+def two_nights(tmp_path_factory, dagster_storage):
+    """The annual file one night; the next, a revision of 2015's energy use (9800 → 9700) that
+    re-delivers 2015's GDP index unchanged (104)."""
+    tmp = tmp_path_factory.mktemp("explain_nights")
+    landing = tmp / "landing"
+    _deliver(landing, ANNUAL,
+             "统计期,地区,地区生产总值(亿元),地区生产总值指数(上年=100),能源消费总量(万吨标准煤)\n"
+             "2013,辽宁省,20000,,10000\n2014,辽宁省,,105,9900\n2015,辽宁省,,104,9800\n", "2016-01-10 09:00")
+    code, warehouse = run(tmp)
+    assert code == 0
+    _deliver(landing, REVISION, "统计期,地区,地区生产总值指数(上年=100),能源消费总量(万吨标准煤)\n2015,辽宁省,104,9700\n",
+             "2016-02-01 09:00")
+    code, warehouse = run(tmp)
+    assert code == 0
+    return tmp, warehouse
+
+
+def test_each_evaluation_of_the_targets_files_is_a_line_of_its_own(two_nights, capsys):
+    # night 1 judged the annual file alone, night 2 the revision alone: two evaluations, two lines,
+    # each with its own file and count (one of them, not the other's)
+    steps = as_json(two_nights, capsys, "energy_intensity_cut")["steps"]
+    raw = [(s["label"], s["detail"]) for s in steps if s["step"] == "check" and s["label"].startswith("raw_stats_city_indicators")]
+    assert len(raw) == 2
+    first, second = (d for _, d in raw)
+    assert first.startswith(f"本目标的输入文件 the target's files it judged: {ANNUAL} (evaluation of ")
+    assert second.startswith(f"本目标的输入文件 the target's files it judged: {REVISION} (evaluation of ")
+    assert "1 file(s) in all)" in first and "1 file(s) in all)" in second
+    # in the order they ran, and each at its own time
+    times = [d.split("(evaluation of ")[1][:16] for d in (first, second)]
+    assert times[0] <= times[1]
+
+
+def test_a_value_delivered_again_unchanged_is_no_revision(two_nights, capsys):
+    steps = as_json(two_nights, capsys, "energy_intensity_cut")["steps"]
+    below = [(s["label"], s["detail"].split(" — ")[0], s["file_path"], s["source_row"])
+             for s in steps if s["step"] == "superseded" and s["period"] == "2015"]
+    assert below == [
+        ("energy_total 210000 2015 被修订 superseded", "9800.0 万吨标准煤", ANNUAL, 4),
+        ("gdp_index 210000 2015 未变 unchanged", "104.0", ANNUAL, 4)]
+    details = {s["label"]: s["detail"] for s in steps if s["step"] == "superseded"}
+    assert details["energy_total 210000 2015 被修订 superseded"].endswith("(replaced by 9700.0)")
+    assert details["gdp_index 210000 2015 未变 unchanged"].endswith("(unchanged 未变: re-delivered as 104.0)")
+

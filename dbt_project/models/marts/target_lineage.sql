@@ -226,10 +226,11 @@ delivered_rows as (
     join files on files.file_id = delivered_used.file_id
     union all
     select delivered_used.target_id, delivered_used.region_code, delivered_used.as_of, 40, 3, 'superseded',
-        printf('%s %s %s 被修订 superseded', delivered_used.measure, delivered_used.region_code, delivered_used.period),
-        printf('%s%s — %s%s row %d, received %s +08:00 (replaced by %s)', cast(s.value as varchar), coalesce(' ' || delivered_used.unit, ''),
+        printf('%s %s %s %s', delivered_used.measure, delivered_used.region_code, delivered_used.period,
+               {{ revision_word('s.value', 'delivered_used.value') }}),
+        printf('%s%s — %s%s row %d, received %s +08:00 (%s)', cast(s.value as varchar), coalesce(' ' || delivered_used.unit, ''),
                files.path, coalesce(', sheet ' || files.sheet, ''), s.source_row, strftime(files.received_at, '%Y-%m-%d %H:%M'),
-               cast(delivered_used.value as varchar)),
+               {{ revision_note('s.value', 'delivered_used.value') }}),
         delivered_used.period, s.value, delivered_used.unit, delivered_used.extract, s.file_id, s.source_row,
         printf('%s 1 %s 1 %s %s 1', delivered_used.period, delivered_used.period, delivered_used.measure, delivered_used.period)
     from delivered_used, unnest(delivered_used.superseded) as t(s)
@@ -304,24 +305,22 @@ suite_examples as (
 ),
 
 input_checks as (
-    -- one line per suite: the worst verdict of the evaluations that judged the target's files
-    -- (one, unless its files came on different nights), their files and findings
+    -- one line per evaluation that judged the target's files (a revision judged the next night is
+    -- a second line): its own time, the target's files it judged, its verdict and its findings
     select file_verdicts.target_id, file_verdicts.region_code, file_verdicts.as_of, 100 as step_order, 1 as depth, 'check' as step,
-        printf('%s: %s', file_verdicts.suite,
-               case max(case file_verdicts.verdict when 'failed' then 3 when 'warning' then 2 else 1 end)
-                   when 3 then 'failed' when 2 then 'warning' else 'passed' end) as label,
+        printf('%s: %s', file_verdicts.suite, any_value(file_verdicts.verdict)) as label,
         printf('本目标的输入文件 the target''s files it judged: %s (evaluation of %s +08:00, %d file(s) in all)%s',
                string_agg(distinct files.path, ', ' order by files.path),
-               strftime({{ beijing_time('max(file_verdicts.checked_at)') }}, '%Y-%m-%d %H:%M'),
-               max(file_verdicts.judged),
-               coalesce('; ' || string_agg(distinct evaluation_findings.findings, '; '), '; all expectations passed')) as detail,
+               strftime({{ beijing_time('file_verdicts.checked_at') }}, '%Y-%m-%d %H:%M'),
+               any_value(file_verdicts.judged),
+               coalesce('; ' || any_value(evaluation_findings.findings), '; all expectations passed')) as detail,
         cast(null as varchar) as period, cast(null as double) as value, cast(null as varchar) as unit,
         any_value(files.extract) as extract, cast(null as bigint) as file_id, cast(null as bigint) as source_row,
-        file_verdicts.suite as sort_key
+        file_verdicts.suite || ' ' || strftime(file_verdicts.checked_at, '%Y-%m-%d %H:%M:%S.%f') as sort_key
     from file_verdicts
     join files on files.file_id = file_verdicts.file_id
     left join evaluation_findings using (suite, checked_at)
-    group by file_verdicts.target_id, file_verdicts.region_code, file_verdicts.as_of, file_verdicts.suite
+    group by file_verdicts.target_id, file_verdicts.region_code, file_verdicts.as_of, file_verdicts.suite, file_verdicts.checked_at
     union all
     select suite_examples.target_id, suite_examples.region_code, suite_examples.as_of, 101, 1, 'check',
         printf('%s: %s (latest verdict of the extract''s suite, not recorded per file)', suite_examples.suite, suite_examples.verdict),
@@ -544,9 +543,10 @@ steps as (
     -- 7. the deliveries an input superseded (revisions): an earlier file's figure for the same cell
     select used.target_id, used.region_code, used.as_of, 40, case when inputs.role in ('price_base', 'index') then 4 else 3 end,
         'superseded',
-        printf('%s %s %s 被修订 superseded', inputs.measure, inputs.region_code, inputs.input_period),
-        printf('%s%s — %s%s row %d, received %s +08:00 (replaced by %s)', cast(s.value as varchar), coalesce(' ' || inputs.unit, ''), files.path,
-               coalesce(', sheet ' || files.sheet, ''), s.source_row, strftime(files.received_at, '%Y-%m-%d %H:%M'), cast(inputs.value as varchar)),
+        printf('%s %s %s %s', inputs.measure, inputs.region_code, inputs.input_period,
+               {{ revision_word('s.value', 'inputs.value') }}),
+        printf('%s%s — %s%s row %d, received %s +08:00 (%s)', cast(s.value as varchar), coalesce(' ' || inputs.unit, ''), files.path,
+               coalesce(', sheet ' || files.sheet, ''), s.source_row, strftime(files.received_at, '%Y-%m-%d %H:%M'), {{ revision_note('s.value', 'inputs.value') }}),
         inputs.input_period, s.value, inputs.unit, inputs.extract, s.file_id, s.source_row,
         printf('%s 1 %s %d %s %s 1', used.period, inputs.component_period, inputs.role_order, inputs.measure, inputs.input_period)
     from used
