@@ -185,8 +185,17 @@ def cmd_status(args) -> int:
 def cmd_explain(args) -> int:
     from .core.explain import run_explain
 
-    return run_explain(Layout.from_env(warehouse=args.warehouse).published, args.target, args.region,
-                       args.as_of, args.json, err=lambda message: print(message, file=sys.stderr))
+    try:
+        code = run_explain(Layout.from_env(warehouse=args.warehouse).published, args.target, args.region,
+                           args.as_of, args.json, err=lambda message: print(message, file=sys.stderr))
+        sys.stdout.flush()  # a closed pipe raises here, not at exit
+        return code
+    except BrokenPipeError:
+        # the reader closed the pipe (`plantrack explain … | head`): stop quietly. Python's
+        # recipe (docs: signal, "Note on SIGPIPE"): point stdout at devnull so the flush at exit
+        # does not raise again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def cmd_inspect(args) -> int:

@@ -4,40 +4,42 @@
    one) with its row in that file, and the earlier deliveries it superseded (their file, row and
    figure). Withdrawn deliveries count neither as the source nor as superseded, as in staging.
 
-   Columns: extract, region_code, period (the key's period as text: '2015', '2015Q2'), measure,
+   Columns: extract, target_id (the key's target, for an extract keyed by target too — a progress
+   report, plan_progress_reports — else NULL; `target_column` names it), region_code, period (the key's period as text: '2015', '2015Q2'), measure,
    value (DOUBLE, the canonical unit of the contract), unit (that unit, from the contract's
    `units` map: macro extract_lineage), file_id, source_row,
    superseded (list of {file_id, source_row, value}, newest first). #}
-{% macro delivered_values(extract, period_column, measures, units={}) %}
-select '{{ extract }}' as extract, cur.region_code, cur.period, cur.measure, cur.value,
+{% macro delivered_values(extract, period_column, measures, units={}, target_column=none) %}
+{%- set target = target_column if target_column else 'cast(null as varchar)' %}
+select '{{ extract }}' as extract, cur.target_id, cur.region_code, cur.period, cur.measure, cur.value,
     {% if units %}case cur.measure {% for m, u in units.items() %}when '{{ m }}' then '{{ u }}' {% endfor %}end{% else %}cast(null as varchar){% endif %} as unit,
     cur.file_id,
     delivered.source_row,
     coalesce(list({'file_id': earlier.file_id, 'source_row': earlier.source_row, 'value': earlier.value}
                   order by earlier.file_id desc) filter (where earlier.file_id is not null), []) as superseded
 from (
-    select region_code, cast({{ period_column }} as varchar) as period, measure, cast(value as double) as value,
+    select {{ target }} as target_id, region_code, cast({{ period_column }} as varchar) as period, measure, cast(value as double) as value,
         _value_files[measure] as file_id
     from {{ ref('stg_' ~ extract) }}
     unpivot (value for measure in ({{ measures | join(', ') }}))
 ) as cur
 join (
-    select region_code, cast({{ period_column }} as varchar) as period, measure, cast(value as double) as value,
+    select {{ target }} as target_id, region_code, cast({{ period_column }} as varchar) as period, measure, cast(value as double) as value,
         _file_id as file_id, _row as source_row
     from {{ source('raw', extract) }}
     unpivot (value for measure in ({{ measures | join(', ') }}))
     where _file_id not in (select file_id from {{ source('meta', 'withdrawals') }})
 ) as delivered
-    on delivered.region_code = cur.region_code and delivered.period = cur.period
+    on delivered.target_id is not distinct from cur.target_id and delivered.region_code = cur.region_code and delivered.period = cur.period
     and delivered.measure = cur.measure and delivered.file_id = cur.file_id
 left join (
-    select region_code, cast({{ period_column }} as varchar) as period, measure, cast(value as double) as value,
+    select {{ target }} as target_id, region_code, cast({{ period_column }} as varchar) as period, measure, cast(value as double) as value,
         _file_id as file_id, _row as source_row
     from {{ source('raw', extract) }}
     unpivot (value for measure in ({{ measures | join(', ') }}))
     where _file_id not in (select file_id from {{ source('meta', 'withdrawals') }})
 ) as earlier
-    on earlier.region_code = cur.region_code and earlier.period = cur.period
+    on earlier.target_id is not distinct from cur.target_id and earlier.region_code = cur.region_code and earlier.period = cur.period
     and earlier.measure = cur.measure and earlier.file_id < cur.file_id
 group by all
 {% endmacro %}

@@ -14,12 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 
 from .exits import EXIT_FAILED, EXIT_OK, EXIT_REJECTED
 
 PROVINCE = "210000"  # GB/T 2260: 辽宁省
+BEIJING = ZoneInfo("Asia/Shanghai")
 # each kind of step of marts.target_lineage (its accepted_values test lists the same), for people
 STEP_NAMES = {
     "target": "目标 target", "status": "状态 status", "projection": "预测 projection",
@@ -78,7 +80,12 @@ def resolve(con: duckdb.DuckDBPyConnection, target_id: str, region: str = PROVIN
     regions = [r[0] for r in con.execute(
         "SELECT DISTINCT region_code FROM marts.target_progress WHERE target_id = ? ORDER BY 1", [target_id]).fetchall()]
     if region not in regions:
-        shown = ", ".join(regions[:20]) + (" …" if len(regions) > 20 else "")
+        names = dict(con.execute("SELECT code, name_zh FROM reference.regions").fetchall())
+        shown = ", ".join(f"{code} {names.get(code, '')}".strip() for code in regions[:20]) + (" …" if len(regions) > 20 else "")
+        if region not in names:
+            # not a region at all (a typo, 火星): say so, not that the target lacks its figure
+            raise ExplainError(f"unknown region {region!r}: not a GB/T 2260 code, name or alias of the regions seeds "
+                               f"(dbt_project/seeds: regions, region_aliases); {target_id} applies to: {shown}")
         raise ExplainError(f"target {target_id} has no figure for region {region!r}; it applies to: {shown}")
     wanted = _as_date(as_of)
     date = con.execute("""SELECT max(as_of) FROM marts.target_progress
@@ -117,8 +124,8 @@ def explanations(con: duckdb.DuckDBPyConnection, target_ids, region: str, as_of:
     for target_id, *row in steps:
         step = dict(zip(STEP_COLUMNS, row))
         if step["received_at"] is not None:
-            # Beijing time (the mart's macro beijing_time), labelled so nobody reads it as UTC
-            step["received_at"] = step["received_at"].isoformat(sep=" ", timespec="minutes") + " +08:00"
+            # an instant (TIMESTAMPTZ, as meta.files): shown in Beijing time, labelled so nobody reads it as UTC
+            step["received_at"] = step["received_at"].astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") + " +08:00"
         result[target_id]["steps"].append(step)
     for explanation in result.values():
         explanation["as_of"] = explanation["as_of"].isoformat()

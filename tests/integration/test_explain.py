@@ -43,6 +43,7 @@ CITIES_BUT_CHAOYANG = ["沈阳市", "大连市", "鞍山市", "抚顺市", "本�
 ANNUAL = "stats_city_indicators/省_2013-2015.csv"
 REVISION = "stats_city_indicators/省_2015能耗修订.csv"
 POLLUTANTS = "env_pollutant_totals/污染物.csv"
+REPORTS = "plan_progress_reports/进展.csv"
 
 
 def _deliver(landing: Path, relative: str, text: str, when: str) -> None:
@@ -295,13 +296,17 @@ def test_a_level_names_each_delivered_row_and_a_past_date_only_its_deliveries(sm
 
 @pytest.fixture(scope="module")
 def two_nights(tmp_path_factory, dagster_storage):
-    """The annual file one night; the next, a revision of 2015's energy use (9800 → 9700) that
+    """The annual file and a progress report (the water-pollutant cut: 24.5 % in 2014, row 2,
+    29.0 % in 2015, row 3) one night; the next, a revision of 2015's energy use (9800 → 9700) that
     re-delivers 2015's GDP index unchanged (104)."""
     tmp = tmp_path_factory.mktemp("explain_nights")
     landing = tmp / "landing"
     _deliver(landing, ANNUAL,
              "统计期,地区,地区生产总值(亿元),地区生产总值指数(上年=100),能源消费总量(万吨标准煤)\n"
              "2013,辽宁省,20000,,10000\n2014,辽宁省,,105,9900\n2015,辽宁省,,104,9800\n", "2016-01-10 09:00")
+    _deliver(landing, REPORTS, "报告期,指标,地区,完成值,单位,备注\n"
+             "2014,water_pollutant_intensity_cut,辽宁省,24.5,%,\n2015,water_pollutant_intensity_cut,辽宁省,29.0,%,\n",
+             "2016-01-10 09:30")
     code, warehouse = run(tmp)
     assert code == 0
     _deliver(landing, REVISION, "统计期,地区,地区生产总值指数(上年=100),能源消费总量(万吨标准煤)\n2015,辽宁省,104,9700\n",
@@ -337,3 +342,34 @@ def test_a_value_delivered_again_unchanged_is_no_revision(two_nights, capsys):
     assert details["energy_total 210000 2015 被修订 superseded"].endswith("(replaced by 9700.0)")
     assert details["gdp_index 210000 2015 未变 unchanged"].endswith("(unchanged 未变: re-delivered as 104.0)")
 
+
+def test_an_unknown_region_is_named_unknown(small, capsys):
+    code, _, err = explain(small, capsys, "cod_cut", "--region", "火星")
+    assert code == 1 and "unknown region '火星'" in err and "no figure" not in err
+    # and the regions it applies to, by code and name
+    assert "cod_cut applies to: 210000 辽宁省" in err
+
+
+def test_explain_into_a_closed_pipe_exits_quietly(small):
+    # `plantrack explain … | head`: the reader is gone before the text is written
+    import subprocess
+    import sys
+    _, warehouse = small
+    plantrack = Path(sys.executable).parent / "plantrack"
+    proc = subprocess.Popen([str(plantrack), "explain", "energy_intensity_cut", "--warehouse", str(warehouse)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 0
+    assert "Traceback" not in err and "BrokenPipeError" not in err
+
+
+def test_a_reported_figure_names_its_report_row(two_nights, capsys):
+    # a figure reported in plan_progress_reports is one delivered row: its file and row, as a level's
+    def rows(as_of):
+        code, out, _ = explain(two_nights, capsys, "water_pollutant_intensity_cut", "--as-of", as_of, "--json")
+        assert code == 0
+        return [(s["period"], s["value"], s["file_path"], s["source_row"]) for s in json.loads(out)["steps"]
+                if s["step"] == "input"]
+    assert ("2014", 24.5, REPORTS, 2) in rows("2014-12-31")
+    assert ("2015", 29.0, REPORTS, 3) in rows("2015-12-31")

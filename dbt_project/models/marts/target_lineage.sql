@@ -70,7 +70,8 @@ intensities as (
 ),
 
 files as (
-    select file_id, extract, path, {{ beijing_time('received_at') }} as received_at,
+    -- received_at: Beijing wall-clock time, for the words; received_instant: the instant (TIMESTAMPTZ, as meta.files)
+    select file_id, extract, path, {{ beijing_time('received_at') }} as received_at, received_at as received_instant,
         nullif(regexp_extract(notes, 'sheet ''([^'']*)'' read', 1), '') as sheet, rows_loaded, status
     from {{ source('meta', 'files') }}
 ),
@@ -210,6 +211,8 @@ delivered_used as (
     join delivered_values
         on list_contains(string_split(rows_.source_extracts, ' '), delivered_values.extract)
         and delivered_values.region_code = used.region_code and delivered_values.period = used.period
+        -- a progress report is the target's own figure (keyed by target)
+        and (delivered_values.target_id is null or delivered_values.target_id = used.target_id)
     where used.indicator not in (select distinct indicator from inputs)
 ),
 
@@ -436,9 +439,13 @@ steps as (
         projection.projected_status_label,
         concat_ws('; ',
             case when projection.projected_value is not null then
-                printf('预测期末值 projected at %s: %s %s (区间 range %s–%s; 全期进度 the whole period''s pace, 区间为近四季度进度 the range adds the last four quarters'' pace) against the target %s',
+                printf('预测期末值 projected at %s: %s %s (区间 range %s–%s; 全期进度 the whole period''s pace%s) against the target %s',
                        strftime(projection.deadline, '%Y-%m-%d'), cast(round(projection.projected_value, 4) as varchar), projection.unit,
                        cast(round(projection.projected_low, 4) as varchar), cast(round(projection.projected_high, 4) as varchar),
+                       -- with less than a year of figures there is no last-four-quarters pace: the
+                       -- projection's note says so (target_projection), and the range is not said to add one
+                       case when contains(projection.note, 'less than a year of figures') then ''
+                            else ', 区间为近四季度进度 the range adds the last four quarters'' pace' end,
                        cast(projection.target_value as varchar)) end,
             projection.projected_method,
             case when projection.required_pace_per_quarter is not null then
@@ -611,6 +618,6 @@ select steps.target_id, steps.region_code, steps.as_of,
     steps.depth, steps.step, steps.label, steps.detail, steps.period, steps.value, steps.unit, steps.extract,
     steps.file_id, files.path as file_path, files.sheet,
     steps.source_row,
-    files.received_at
+    files.received_instant as received_at
 from (select distinct * from steps) as steps
 left join files on files.file_id = steps.file_id and steps.step in ('target', 'input', 'superseded', 'deliveries', 'missing')
