@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import time
 from contextlib import contextmanager
+
+import duckdb
 
 from .layout import Layout
 
@@ -51,6 +54,12 @@ def build_lock(layout: Layout, log=None, timeout: float | None = DEFAULT_WAIT_SE
                     log(f"another build holds the warehouse ({_holder(layout)}): waiting for it to finish")
                     said = time.monotonic()
                 time.sleep(0.5)
+        try:
+            _wait_for_leftover_writers(layout, deadline, log)
+        except BaseException:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+            raise
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
@@ -66,6 +75,38 @@ def build_lock(layout: Layout, log=None, timeout: float | None = DEFAULT_WAIT_SE
             del _held[key]
             fcntl.flock(handle, fcntl.LOCK_UN)
             handle.close()
+
+
+def _wait_for_leftover_writers(layout: Layout, deadline: float | None, log) -> None:
+    """Wait while a process that outlived its build still has the working file open.
+
+    The build lock dies with the build's process, but not with its children: a ``dbt`` that a
+    killed run started keeps writing the working file until its next line to the dead parent's
+    pipe ends it. The next build must not start on a file being written, nor fail on DuckDB's
+    lock, so it waits for that writer (DuckDB's error names its pid), within the same wait.
+    Raises BuildBusy when the deadline passes first."""
+    if not layout.working.exists():
+        return
+    said = -60.0
+    while True:
+        try:
+            duckdb.connect(str(layout.working), read_only=True).close()
+            return
+        except duckdb.IOException as e:
+            if "lock" not in str(e).lower():
+                raise
+            held_by = _LOCK_HOLDER.search(str(e))
+            who = f"pid {held_by.group(1)}" if held_by else "another process"
+            if deadline is not None and time.monotonic() >= deadline:
+                raise BuildBusy(f"{who}, left over from an earlier build, still has {layout.working.name} open") from None
+            if log and time.monotonic() - said >= 60:
+                log(f"{who}, left over from an earlier build, still has {layout.working.name} open: "
+                    "waiting for it to finish")
+                said = time.monotonic()
+            time.sleep(0.5)
+
+
+_LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
 
 
 def _holder(layout: Layout) -> str:
