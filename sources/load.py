@@ -548,11 +548,7 @@ def _number_new_rows(con, x: str, grid: Grid, file_id: int, appended: int) -> No
     if _scalar(con, "SELECT count(*) FROM grid_rejects") == 0:
         con.execute(f"UPDATE raw.{x} SET _row = rowid - {base} + 1 + {grid.data_after} WHERE {marked}")
         return
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE reject_shift AS
-        SELECT line - {grid.data_after} - row_number() OVER (ORDER BY line) AS after_rows,
-               row_number() OVER (ORDER BY line) AS shift
-        FROM (SELECT DISTINCT line FROM grid_rejects)""")
+    _reject_shift(con, grid)
     con.execute(f"""
         UPDATE raw.{x} SET _row = n.line
         FROM (SELECT t.rid, t.k + coalesce(s.shift, 0) + {grid.data_after} AS line
@@ -578,17 +574,23 @@ def _number_bulk_rows(con, grid: Grid) -> None:
         con.execute(f"CREATE OR REPLACE TEMP VIEW typed AS "
                     f"SELECT * REPLACE ({ordinal} + {grid.data_after} AS _row) FROM typed_cells")
         return
-    # the j-th set-aside line (data line d_j) comes after d_j - j rows that were read
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE reject_shift AS
-        SELECT line - {grid.data_after} - row_number() OVER (ORDER BY line) AS after_rows,
-               row_number() OVER (ORDER BY line) AS shift
-        FROM (SELECT DISTINCT line FROM grid_rejects)""")
+    _reject_shift(con, grid)
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW typed AS
         SELECT t.* REPLACE (t.k + coalesce(s.shift, 0) + {grid.data_after} AS _row)
         FROM (SELECT *, {ordinal} AS k FROM typed_cells) t
         ASOF LEFT JOIN reject_shift s ON t.k > s.after_rows""")
+
+
+def _reject_shift(con, grid: Grid) -> None:
+    """Temp table ``reject_shift`` (after_rows, shift): the j-th line DuckDB's reader set aside
+    (data line d_j) comes after d_j - j rows that were read, so a row read after it moves down
+    by j — both load paths number their rows with it."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE reject_shift AS
+        SELECT line - {grid.data_after} - row_number() OVER (ORDER BY line) AS after_rows,
+               row_number() OVER (ORDER BY line) AS shift
+        FROM (SELECT DISTINCT line FROM grid_rejects)""")
 
 
 def _drop_scratch(con, grid: Grid) -> None:
