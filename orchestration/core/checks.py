@@ -6,6 +6,8 @@ means is ``dq.suite_verdicts`` (sources/bookkeeping.py)."""
 
 from __future__ import annotations
 
+from functools import cache
+
 import duckdb
 
 from expectations.run import SuiteOutcome, Validator, files_to_judge, run_suite, suites
@@ -31,7 +33,15 @@ def judge(layout: Layout, name: str, run_id: str, log=lambda _: None) -> SuiteOu
             judged, why = files_to_judge(con, name, extract, loaded_now)
             if why:
                 log(f"{name}: {why}")
-        return run_suite(con, Validator(), name, run_id, judged)
+        return run_suite(con, _validator(), name, run_id, judged)
+
+
+@cache
+def _validator() -> Validator:
+    """One Great Expectations context for every suite a process validates (a night validates
+    up to eight, one step each, in the run's one process): a context per suite cost its set-up
+    each time. Suites and batch definitions are added to it by name, replaced on the next use."""
+    return Validator()
 
 
 # the metadata key of the marts step's failure when the gate below refused to build them

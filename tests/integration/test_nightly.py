@@ -272,3 +272,30 @@ def test_a_few_assets_materialised_from_the_ui_are_summed_up_and_a_nightly_run_p
     assert {dg.AssetKey(["raw", "transport_freight"]), dg.AssetKey(["warehouse", "published"]),
             dg.AssetKey(["reports", "bulletin"])} <= keys
     assert dg.AssetKey(["raw", "env_pollutant_totals"]) not in keys
+
+
+def test_a_failing_test_of_a_mart_fails_the_run_and_publishes_nothing(clean_run, tmp_path, capsys):
+    """The marts' dbt tests are observations on the marts in Dagster, not asset checks (issue
+    18: three events each), but they still run in the marts' `dbt build` and still stop the
+    night: a figure without its indicator reaches marts.indicator_values, its not_null test
+    fails, the marts' step fails (exit 3) and the published warehouse keeps yesterday's marts."""
+    settings = published_copy(clean_run, tmp_path)
+    published = settings.layout.published
+    with duckdb.connect(str(published)) as con:
+        con.execute("""UPDATE intermediate.int_indicator_values SET indicator = NULL
+                       WHERE rowid = (SELECT min(rowid) FROM intermediate.int_indicator_values)""")
+        before = con.execute("SELECT count(*) FROM marts.indicator_values WHERE indicator IS NULL").fetchall()
+    assert before == [(0,)]
+    code, _ = run(tmp_path)
+    out = capsys.readouterr().out
+    assert code == 3, out[-3000:]
+    assert "dbt_marts" in out.split("运行摘要 Run summary")[-1], out[-3000:]
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM marts.indicator_values WHERE indicator IS NULL").fetchall() == [(0,)]
+    with dg.DagsterInstance.get() as instance:
+        run_id = instance.get_runs(limit=1)[0].run_id
+        observed = [r.dagster_event.event_specific_data.asset_observation for r in instance.all_logs(
+            run_id, of_type=dg.DagsterEventType.ASSET_OBSERVATION)]
+    failed = [o for o in observed if o.asset_key == dg.AssetKey(["marts", "indicator_values"])
+              and o.metadata.get("status") and o.metadata["status"].value == "fail"]
+    assert failed, [(o.asset_key, dict(o.metadata)) for o in observed][:5]

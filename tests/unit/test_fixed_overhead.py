@@ -34,3 +34,45 @@ def test_commands_other_than_run_load_no_dagster_dbt_or_great_expectations():
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_marts_dbt_tests_are_observations_and_the_raw_sources_tests_stay_checks(tmp_path):
+    """A Dagster asset check costs three events committed one by one; the marts' hundred-odd
+    structural tests run in their dbt build and report as observations on the marts. The raw
+    sources' finite_numbers tests stay checks on the raw assets, where they gate the models."""
+    from orchestration.definitions import build_definitions
+    from orchestration.resources import PlantrackSettings
+
+    settings = PlantrackSettings(landing=str(tmp_path / "landing"), warehouse=str(tmp_path / "w.duckdb"),
+                                 exports=str(tmp_path / "exports"))
+    graph = build_definitions(settings).resolve_asset_graph()
+    checks = graph.asset_check_keys
+    assert not [c for c in checks if c.asset_key.path[0] == "marts"]
+    finite = {c.asset_key.path[1] for c in checks if c.name.startswith("source_finite_numbers_raw_")}
+    assert "env_monitoring_hourly" in finite and all(graph.get_check_spec(c).blocking for c in checks
+                                                     if c.name.startswith("source_finite_numbers_raw_"))
+
+
+def test_the_suites_of_a_process_share_one_great_expectations_context(tmp_path, monkeypatch):
+    """A night validates up to eight suites, a step each, in one process: one GX context for
+    all of them, not one per suite."""
+    from orchestration.core import checks
+    from orchestration.resources import PlantrackSettings
+
+    made, used = [], []
+
+    class CountingValidator:
+        def __init__(self):
+            made.append(self)
+
+    monkeypatch.setattr(checks, "Validator", CountingValidator)
+    monkeypatch.setattr(checks, "run_suite", lambda con, validator, name, run_id, judged: used.append(validator))
+    checks._validator.cache_clear()
+    layout = PlantrackSettings(landing=str(tmp_path / "landing"), warehouse=str(tmp_path / "w.duckdb"),
+                               exports=str(tmp_path / "exports")).layout
+    try:
+        for name in ("completeness", "indicator_ranges", "reconciliation_city_sums"):
+            checks.judge(layout, name, "run-1")
+    finally:
+        checks._validator.cache_clear()
+    assert len(made) == 1 and used == made * 3
