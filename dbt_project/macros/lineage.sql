@@ -64,12 +64,14 @@ end
 
 {# The earliest data period of each delivery: file_id, first_period_end (DATE, the end of the
    earliest period any of its rows names), for every extract whose key has a period column
-   (macro extract_lineage, from the contracts). #}
+   (macro extract_lineage, from the contracts). In an incremental run of the model, only the
+   deliveries the model does not hold yet. #}
 {% macro file_data_periods() %}
 {% for extract, m in extract_lineage().items() if m.period %}
 {% if not loop.first %}union all{% endif %}
 select _file_id as file_id, min({{ delivered_period_end('cast(' ~ m.period ~ ' as varchar)') }}) as first_period_end
 from {{ source('raw', extract) }}
+{% if is_incremental() %}where _file_id not in (select file_id from {{ this }}){% endif %}
 group by _file_id
 {% endfor %}
 {% endmacro %}

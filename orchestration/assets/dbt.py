@@ -18,7 +18,7 @@ from packaging import version
 from ..core.checks import REFUSED_BY_CHECKS, blocking
 from ..core.layout import DBT_DIR, DBT_EXECUTABLE
 from ..core.manifest import MANIFEST, prepare_manifest
-from ..core.planning import dbt_build
+from ..core.planning import dbt_build, refresh_args
 from ..resources import PlantrackSettings
 
 
@@ -79,8 +79,10 @@ def _build(context, dbt: DbtCliResource, settings: PlantrackSettings):
     # target folder: dbt's partial parsing reuses the last parse instead of parsing the project
     # again. Threads: one per core (independent models build side by side).
     dbt_vars = {"as_of": settings.as_of, "warehouse": str(layout.working.resolve())}
+    # a working file built by other code: its incremental models are rebuilt, not added to
+    refresh = refresh_args(layout, settings.as_of)
     yield from dbt.cli(["build", "--exclude", "resource_type:unit_test", "--vars", json.dumps(dbt_vars),
-                        "--threads", str(os.cpu_count() or 1)],
+                        "--threads", str(os.cpu_count() or 1), *refresh],
                        context=context, target_path=layout.dbt_target).stream()
 
 

@@ -95,6 +95,24 @@ def dbt_build(layout: Layout, as_of: str, complete: Callable[[], bool]):
             con.execute("DELETE FROM meta.build_state WHERE name = 'dbt_project'")
 
 
+def refresh_args(layout: Layout, as_of: str) -> list[str]:
+    """dbt's ``--full-refresh`` when the working file's models were not built from the current
+    dbt project (``meta.build_state``: another fingerprint, or none), else []. The incremental
+    models (``int_monitoring_outlet_days``, ``int_file_periods``) only add what new deliveries
+    bring: after a change to their SQL or to the contracts they would keep rows computed the old
+    way, so a full build of changed code rebuilds them from the raw tables. Read before dbt
+    opens the file (``dbt_build`` leaves ``meta.build_state`` as it was until the build ends)."""
+    if not layout.working.exists():
+        return []
+    try:
+        with duckdb.connect(str(layout.working), read_only=True) as con:
+            built = con.execute("SELECT fingerprint FROM meta.build_state WHERE name = 'dbt_project'").fetchall() \
+                if has_table(con, "meta", "build_state") else []
+    except duckdb.Error:
+        built = []
+    return [] if built and built[0][0] == project_fingerprint(as_of) else ["--full-refresh"]
+
+
 @dataclass
 class Plan:
     """What a run rebuilds: the extracts with unseen files or withdrawn deliveries and what
