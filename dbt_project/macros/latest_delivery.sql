@@ -25,7 +25,8 @@
 {%- endif -%}
 {%- set measures = [] -%}
 {%- for col in (adapter.get_columns_in_relation(relation) if execute else []) -%}
-    {%- if col.name not in key and col.name not in ['_file_id', '_row'] -%}{%- do measures.append(col.name) -%}{%- endif -%}
+    {#- (the lake's partition folders, month=…, are no delivered column: Spark target) -#}
+    {%- if col.name not in key and col.name not in ['_file_id', '_row'] and col.name not in var('lake_partition_columns') -%}{%- do measures.append(col.name) -%}{%- endif -%}
 {%- endfor -%}
 select
 {%- for k in key %}
@@ -37,22 +38,22 @@ select
     max(r._file_id) as _file_id,
     max_by(r._row, r._file_id) as _row,
     {{ beijing_time('max(f.received_at)') }} as _delivered_at,
-    concat_ws(' / ', {% for k in key %}cast(r.{{ k }} as varchar){{ ', ' if not loop.last }}{% endfor %}) as _key,
-    map_from_entries([
-    {%- for m in measures %}
-        ('{{ m }}', max(r._file_id) filter (where r.{{ m }} is not null)){{ ',' if not loop.last }}
-    {%- endfor %}
-    ]) as _value_files,
+    concat_ws(' / ', {% for k in key %}cast(r.{{ k }} as {{ text_type() }}){{ ', ' if not loop.last }}{% endfor %}) as _key,
+    {%- set value_files = [] %}
+    {%- for m in measures %}{% do value_files.append((m, 'max(r._file_id) filter (where r.' ~ m ~ ' is not null)')) %}{% endfor %}
+    {{ map_of(value_files) }} as _value_files,
     -- a measure whose newest delivery carried the column but left it missing (—, blank) while an
     -- earlier delivery gave a figure: the earlier figure stands, but was it withdrawn?
-    list_filter([
+    {%- set withdrawn = [] %}
     {%- for m in measures %}
-        {'measure': '{{ m }}',
-         'missing_in_file': max(r._file_id) filter (where coalesce(list_contains(f.columns_delivered, '{{ m }}'), true)),
-         'missing_in_row': max_by(r._row, r._file_id) filter (where coalesce(list_contains(f.columns_delivered, '{{ m }}'), true)),
-         'figure_from_file': max(r._file_id) filter (where r.{{ m }} is not null)}{{ ',' if not loop.last }}
+        {%- set carried = 'coalesce(' ~ list_has('f.columns_delivered', "'" ~ m ~ "'") ~ ', true)' %}
+        {%- do withdrawn.append(struct_of([
+            ('measure', "'" ~ m ~ "'"),
+            ('missing_in_file', 'max(r._file_id) filter (where ' ~ carried ~ ')'),
+            ('missing_in_row', 'max_by(r._row, r._file_id) filter (where ' ~ carried ~ ')'),
+            ('figure_from_file', 'max(r._file_id) filter (where r.' ~ m ~ ' is not null)')])) %}
     {%- endfor %}
-    ], lambda w: w.missing_in_file > w.figure_from_file) as _withdrawn_values
+    {{ list_where(array_of(withdrawn), 'w', 'w.missing_in_file > w.figure_from_file') }} as _withdrawn_values
 from {{ deliveries }} as r
 join {{ files }} as f on f.file_id = r._file_id
 where r._file_id not in (
@@ -75,6 +76,15 @@ group by {% for k in key %}r.{{ k }}{{ ', ' if not loop.last }}{% endfor %}
      SELECT energy_total FROM staging.stats_city_indicators_as_known_on(DATE '2016-03-01')
      WHERE region_code = '210100' AND period = '2015' #}
 {% macro create_as_known_on(extract, key) %}
+{{ return(adapter.dispatch('create_as_known_on')(extract, key)) }}
+{% endmacro %}
+
+{#- Spark has no table macros: the figures as known on a date are DuckDB's (plantrack's CLI) -#}
+{% macro spark__create_as_known_on(extract, key) %}
+select 1 as no_table_macros_on_spark
+{% endmacro %}
+
+{% macro default__create_as_known_on(extract, key) %}
 create or replace macro {{ this.schema }}.{{ extract }}_as_known_on(as_known_on) as table
 {{ latest_delivery(extract, key, as_known_on='as_known_on') }}
 {% endmacro %}

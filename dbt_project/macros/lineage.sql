@@ -10,21 +10,21 @@
    `units` map: macro extract_lineage), file_id, source_row,
    superseded (list of {file_id, source_row, value}, newest first). #}
 {% macro delivered_values(extract, period_column, measures, units={}, target_column=none) %}
-{%- set target = target_column if target_column else 'cast(null as varchar)' %}
+{%- set target = target_column if target_column else 'cast(null as ' ~ text_type() ~ ')' %}
 select '{{ extract }}' as extract, cur.target_id, cur.region_code, cur.period, cur.measure, cur.value,
-    {% if units %}case cur.measure {% for m, u in units.items() %}when '{{ m }}' then '{{ u }}' {% endfor %}end{% else %}cast(null as varchar){% endif %} as unit,
+    {% if units %}case cur.measure {% for m, u in units.items() %}when '{{ m }}' then '{{ u }}' {% endfor %}end{% else %}cast(null as {{ text_type() }}){% endif %} as unit,
     cur.file_id,
     delivered.source_row,
-    coalesce(list({'file_id': earlier.file_id, 'source_row': earlier.source_row, 'value': earlier.value}
-                  order by earlier.file_id desc) filter (where earlier.file_id is not null), []) as superseded
+    {{ ordered_list(struct_of([('file_id', 'earlier.file_id'), ('source_row', 'earlier.source_row'), ('value', 'earlier.value')]),
+                    'earlier.file_id desc', 'earlier.file_id is not null', array_of([])) }} as superseded
 from (
-    select {{ target }} as target_id, region_code, cast({{ period_column }} as varchar) as period, measure, cast(value as double) as value,
+    select {{ target }} as target_id, region_code, cast({{ period_column }} as {{ text_type() }}) as period, measure, cast(value as double) as value,
         _value_files[measure] as file_id
     from {{ ref('stg_' ~ extract) }}
     unpivot (value for measure in ({{ measures | join(', ') }}))
 ) as cur
 join (
-    select {{ target }} as target_id, region_code, cast({{ period_column }} as varchar) as period, measure, cast(value as double) as value,
+    select {{ target }} as target_id, region_code, cast({{ period_column }} as {{ text_type() }}) as period, measure, cast(value as double) as value,
         _file_id as file_id, _row as source_row
     from {{ source('raw', extract) }}
     unpivot (value for measure in ({{ measures | join(', ') }}))
@@ -33,7 +33,7 @@ join (
     on delivered.target_id is not distinct from cur.target_id and delivered.region_code = cur.region_code and delivered.period = cur.period
     and delivered.measure = cur.measure and delivered.file_id = cur.file_id
 left join (
-    select {{ target }} as target_id, region_code, cast({{ period_column }} as varchar) as period, measure, cast(value as double) as value,
+    select {{ target }} as target_id, region_code, cast({{ period_column }} as {{ text_type() }}) as period, measure, cast(value as double) as value,
         _file_id as file_id, _row as source_row
     from {{ source('raw', extract) }}
     unpivot (value for measure in ({{ measures | join(', ') }}))
@@ -51,12 +51,12 @@ group by all
    NULL for text that names no period (a code, a count). DATE. #}
 {% macro delivered_period_end(text) -%}
 case
-    when regexp_full_match({{ text }}, '(19|20)[0-9]{2}年?') then make_date(cast(left({{ text }}, 4) as integer), 12, 31)
-    when regexp_full_match({{ text }}, '(19|20)[0-9]{2}Q[1-4]')
+    when {{ full_match(text, "'(19|20)[0-9]{2}年?'") }} then make_date(cast(left({{ text }}, 4) as integer), 12, 31)
+    when {{ full_match(text, "'(19|20)[0-9]{2}Q[1-4]'") }}
         then last_day(make_date(cast(left({{ text }}, 4) as integer), 3 * cast(right({{ text }}, 1) as integer), 1))
-    when regexp_full_match({{ text }}, '(19|20)[0-9]{2}-(0[1-9]|1[0-2])')
+    when {{ full_match(text, "'(19|20)[0-9]{2}-(0[1-9]|1[0-2])'") }}
         then last_day(make_date(cast(left({{ text }}, 4) as integer), cast(right({{ text }}, 2) as integer), 1))
-    when regexp_full_match({{ text }}, '(19|20)[0-9]{2}年([1-9]|0[1-9]|1[0-2])月')
+    when {{ full_match(text, "'(19|20)[0-9]{2}年([1-9]|0[1-9]|1[0-2])月'") }}
         then last_day(make_date(cast(left({{ text }}, 4) as integer), cast(regexp_extract({{ text }}, '年([0-9]+)月', 1) as integer), 1))
     else try_cast(left({{ text }}, 10) as date)
 end
@@ -69,7 +69,7 @@ end
 {% macro file_data_periods() %}
 {% for extract, m in extract_lineage().items() if m.period %}
 {% if not loop.first %}union all{% endif %}
-select _file_id as file_id, min({{ delivered_period_end('cast(' ~ m.period ~ ' as varchar)') }}) as first_period_end
+select _file_id as file_id, min({{ delivered_period_end('cast(' ~ m.period ~ ' as ' ~ text_type() ~ ')') }}) as first_period_end
 from {{ source('raw', extract) }}
 {% if is_incremental() %}where _file_id not in (select file_id from {{ this }}){% endif %}
 group by _file_id

@@ -4,7 +4,7 @@
    pattern it matches in full. #}
 {% macro period_type(p) -%}
     (select period_types.period_type from {{ ref('period_types') }} as period_types
-     where regexp_full_match({{ p }}, period_types.pattern))
+     where {{ full_match(p, 'period_types.pattern') }})
 {%- endmacro %}
 
 {# The last day of a period, by its type. #}

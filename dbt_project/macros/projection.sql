@@ -33,8 +33,8 @@ end
     the plan's precision); NULL without a value. Reads comparator, about_precision, target_value. -#}
 case
     when {{ value }} is null then null
-    when comparator = '>=' then round({{ value }}, coalesce(about_precision, 6)) >= target_value
-    when comparator = '>' then round({{ value }}, coalesce(about_precision, 6)) > target_value
+    when comparator = '>=' then {{ round_to(value, 'coalesce(about_precision, 6)') }} >= target_value
+    when comparator = '>' then {{ round_to(value, 'coalesce(about_precision, 6)') }} > target_value
     when comparator = '<=' then round({{ value }}, 6) <= target_value
 end
 {%- endmacro %}

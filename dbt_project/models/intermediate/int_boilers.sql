@@ -13,7 +13,7 @@ quarter_ends as (
 )
 
 select '210000' as region_code, 'small_boilers_removed' as indicator,
-    strftime(retired_on, '%Y-%m') as period, 'month' as period_type,
+    {{ format_time('retired_on', '%Y-%m') }} as period, 'month' as period_type,
     cast(last_day(retired_on) as date) as period_end, count(*) as value, max(_delivered_at) as delivered_at
 from boilers
 where blue_sky_task and status in ('已拆除', '已并网') and retired_on is not null
@@ -21,8 +21,8 @@ group by all
 
 union all
 
-select '210000', 'large_boiler_desulfurization', strftime(quarter_ends.as_of, '%Y-%m-%d'), 'date', quarter_ends.as_of,
-    100.0 * count(*) filter (where boilers.has_desulfurization) / count(*), max(boilers._delivered_at)
+select '210000', 'large_boiler_desulfurization', {{ format_time('quarter_ends.as_of', '%Y-%m-%d') }}, 'date', quarter_ends.as_of,
+    cast(100 as double) * count(*) filter (where boilers.has_desulfurization) / count(*), max(boilers._delivered_at)
 from quarter_ends
 join boilers on boilers.rated_capacity >= 20 and (boilers.retired_on is null or boilers.retired_on > quarter_ends.as_of)
 where quarter_ends.as_of >= date '2014-01-01'

@@ -31,8 +31,8 @@ by_region as (
 )
 
 select region_code, period, period_end,
-    100.0 * self_published / nullif(self_due, 0) as self_monitoring_disclosure_rate,
-    100.0 * supervisory_published / nullif(supervisory_due, 0) as supervisory_disclosure_rate,
+    cast(100 as double) * self_published / nullif(self_due, 0) as self_monitoring_disclosure_rate,
+    cast(100 as double) * supervisory_published / nullif(supervisory_due, 0) as supervisory_disclosure_rate,
     _delivered_at as delivered_at,
     parts_expected, self_parts_present, supervisory_parts_present
 from by_region

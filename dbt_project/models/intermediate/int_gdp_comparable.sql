@@ -56,10 +56,10 @@ chained as (
         bool_and(industrial_linked or year = min_year) over from_first as industrial_unbroken,
         first_value(gdp_current) over from_first as first_gdp,
         first_value(industrial_va) over from_first as first_industrial_va,
-        product(case when gdp_linked then gdp_index / 100 else 1 end) over from_first as gdp_chain_from_first,
-        product(case when industrial_linked then industrial_va_index / 100 else 1 end) over from_first as industrial_chain_from_first,
-        product(case when gdp_linked then gdp_index / 100 else 1 end) over gdp_run as gdp_chain,
-        product(case when industrial_linked then industrial_va_index / 100 else 1 end) over industrial_run as industrial_chain
+        {{ product_over('case when gdp_linked then gdp_index / 100 else 1 end', 'from_first') }} as gdp_chain_from_first,
+        {{ product_over('case when industrial_linked then industrial_va_index / 100 else 1 end', 'from_first') }} as industrial_chain_from_first,
+        {{ product_over('case when gdp_linked then gdp_index / 100 else 1 end', 'gdp_run') }} as gdp_chain,
+        {{ product_over('case when industrial_linked then industrial_va_index / 100 else 1 end', 'industrial_run') }} as industrial_chain
     from with_first_year
     window series as (partition by region_code, quarter),
            from_first as (partition by region_code, quarter order by year rows between unbounded preceding and current row),

@@ -22,15 +22,15 @@ delivered_values as (
 series_inputs (indicator, extract, numerators, denominator, denominator_index) as (
     -- which delivered measures each series divides (the int_* model named by the indicator)
     values
-        ('energy_intensity', 'stats_city_indicators', ['energy_total'], 'gdp_current', 'gdp_index'),
-        ('electricity_intensity', 'stats_city_indicators', ['electricity'], 'gdp_current', 'gdp_index'),
-        ('co2_intensity', 'stats_city_indicators', ['coal', 'oil', 'gas'], 'gdp_current', 'gdp_index'),
-        ('industrial_energy_intensity', 'stats_city_indicators', ['industrial_energy'], 'industrial_va', 'industrial_va_index'),
-        ('freight_energy_intensity', 'transport_freight', ['energy_use'], 'freight_turnover', null),
-        ('cod_emissions', 'env_pollutant_totals', ['cod'], null, null),
-        ('so2_emissions', 'env_pollutant_totals', ['so2'], null, null),
-        ('nh3n_emissions', 'env_pollutant_totals', ['nh3n'], null, null),
-        ('nox_emissions', 'env_pollutant_totals', ['nox'], null, null)
+        ('energy_intensity', 'stats_city_indicators', {{ array_of(["'energy_total'"]) }}, 'gdp_current', 'gdp_index'),
+        ('electricity_intensity', 'stats_city_indicators', {{ array_of(["'electricity'"]) }}, 'gdp_current', 'gdp_index'),
+        ('co2_intensity', 'stats_city_indicators', {{ array_of(["'coal'", "'oil'", "'gas'"]) }}, 'gdp_current', 'gdp_index'),
+        ('industrial_energy_intensity', 'stats_city_indicators', {{ array_of(["'industrial_energy'"]) }}, 'industrial_va', 'industrial_va_index'),
+        ('freight_energy_intensity', 'transport_freight', {{ array_of(["'energy_use'"]) }}, 'freight_turnover', null),
+        ('cod_emissions', 'env_pollutant_totals', {{ array_of(["'cod'"]) }}, null, null),
+        ('so2_emissions', 'env_pollutant_totals', {{ array_of(["'so2'"]) }}, null, null),
+        ('nh3n_emissions', 'env_pollutant_totals', {{ array_of(["'nh3n'"]) }}, null, null),
+        ('nox_emissions', 'env_pollutant_totals', {{ array_of(["'nox'"]) }}, null, null)
 ),
 
 valued as (
@@ -43,47 +43,54 @@ valued as (
     join series_inputs using (indicator)
 ),
 
+{%- set this_period = struct_of([('year', 'valued.year'), ('quarter', 'valued.quarter'), ('role', "'this period'")]) %}
+{%- set year_itself = struct_of([('year', 'valued.year'), ('quarter', '0'), ('role', "'this period'")]) %}
+{%- set same_period_before = struct_of([('year', 'valued.year - 1'), ('quarter', 'valued.quarter'), ('role', "'same period of the previous year'")]) %}
+{%- set previous_year = struct_of([('year', 'valued.year - 1'), ('quarter', '0'), ('role', "'previous year'")]) %}
+
 components as (
     -- the periods of the input series a value is computed from
     select valued.*, component.year as component_year, component.quarter as component_quarter,
         component.role as component_role
-    from valued,
-        unnest(case when valued.quarter = 0 then [{'year': valued.year, 'quarter': 0, 'role': 'this period'}]
-                    else [{'year': valued.year, 'quarter': valued.quarter, 'role': 'this period'},
-                          {'year': valued.year - 1, 'quarter': valued.quarter, 'role': 'same period of the previous year'},
-                          {'year': valued.year - 1, 'quarter': 0, 'role': 'previous year'}] end) as t(component)
+    from valued
+        {{ lateral_unnest('case when valued.quarter = 0 then ' ~ array_of([year_itself])
+                          ~ ' else ' ~ array_of([this_period, same_period_before, previous_year]) ~ ' end', 't', 'component') }}
 ),
 
 labelled as (
     select *,
-        case when component_quarter = 0 then cast(component_year as varchar)
+        case when component_quarter = 0 then cast(component_year as {{ text_type() }})
              else component_year || 'Q' || component_quarter end as component_period
     from components
 ),
 
 wanted as (
     -- numerators: the figures of the component period (a pollutant's is the total itself: no denominator)
-    select labelled.* exclude (numerators), case when denominator is null then 'total' else 'numerator' end as role,
-        unnest(numerators) as measure,
+    select region_code, indicator, period, extract, component_period, component_role,
+        case when denominator is null then 'total' else 'numerator' end as role,
+        {{ unnest_list('numerators') }} as measure,
         component_period as input_period, 1 as role_order
     from labelled
     union all
     -- a denominator delivered as such (freight turnover)
-    select labelled.* exclude (numerators), 'denominator', denominator, component_period, 2
+    select region_code, indicator, period, extract, component_period, component_role,
+        'denominator', denominator, component_period, 2
     from labelled where denominator is not null and denominator_index is null
     union all
     -- a comparable-price denominator: the price-base year's current-price figure …
-    select labelled.* exclude (numerators), 'price_base', denominator,
+    select region_code, indicator, period, extract, component_period, component_role,
+        'price_base', denominator,
         case when component_quarter = 0 then '{{ var("price_base_year") }}'
              else '{{ var("price_base_year") }}Q' || component_quarter end, 3
     from labelled where denominator_index is not null
     union all
     -- … chained with the index of every year between it and the component's year
-    select labelled.* exclude (numerators), 'index', denominator_index,
-        case when component_quarter = 0 then cast(index_year as varchar) else index_year || 'Q' || component_quarter end, 4
-    from labelled,
-        unnest(range(least(component_year, {{ var('price_base_year') }}) + 1,
-                     greatest(component_year, {{ var('price_base_year') }}) + 1)) as i(index_year)
+    select region_code, indicator, period, extract, component_period, component_role,
+        'index', denominator_index,
+        case when component_quarter = 0 then cast(index_year as {{ text_type() }}) else index_year || 'Q' || component_quarter end, 4
+    from labelled
+        {{ lateral_integers("least(component_year, " ~ var('price_base_year') ~ ") + 1",
+                            "greatest(component_year, " ~ var('price_base_year') ~ ") + 1", 'i', 'index_year') }}
     where denominator_index is not null
 )
 

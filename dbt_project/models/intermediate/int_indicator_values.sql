@@ -91,14 +91,15 @@ indicators as (
 ),
 
 intensities as (
-    -- the series built by macro intensity_series: a level (and its cut) per period
+    -- the series built by macro intensity_series: a level (and its cut) per period (the same
+    -- columns in the same order: the macro's)
     select * from energy_intensity
-    union all by name select * from co2_intensity
-    union all by name select * from electricity_intensity
-    union all by name select * from industrial_energy_intensity
-    union all by name select * from freight_energy_intensity
-    union all by name select * from public_institution_energy
-    union all by name select * from pollutant_emissions
+    union all select * from co2_intensity
+    union all select * from electricity_intensity
+    union all select * from industrial_energy_intensity
+    union all select * from freight_energy_intensity
+    union all select * from public_institution_energy
+    union all select * from pollutant_emissions
 ),
 
 all_values as (
@@ -127,13 +128,13 @@ all_values as (
     select region_code, indicator, period, period_type, period_end, value, false, delivered_at
     from energy_mix
     union all
-    select region_code, 'nonfossil_capacity', cast(year as varchar), 'year', period_end, nonfossil, false, _delivered_at
+    select region_code, 'nonfossil_capacity', cast(year as {{ text_type() }}), 'year', period_end, nonfossil, false, _delivered_at
     from power_capacity where nonfossil is not null
     union all
-    select region_code, 'nonfossil_capacity_share', cast(year as varchar), 'year', period_end, nonfossil_share, false, _delivered_at
+    select region_code, 'nonfossil_capacity_share', cast(year as {{ text_type() }}), 'year', period_end, nonfossil_share, false, _delivered_at
     from power_capacity where nonfossil_share is not null
     union all
-    select region_code, 'nonfossil_capacity_added', cast(year as varchar), 'year', period_end, added, false, _delivered_at
+    select region_code, 'nonfossil_capacity_added', cast(year as {{ text_type() }}), 'year', period_end, added, false, _delivered_at
     from power_capacity where added is not null
     union all
     select region_code, 'monitoring_transmission_rate', quarter_label, 'quarter', period_end, transmission_rate, false, null
@@ -154,16 +155,16 @@ all_values as (
     select region_code, indicator, period, period_type, period_end, value, false, delivered_at
     from public_fleet
     union all
-    select region_code, 'key_enterprise_savings', cast(year as varchar), 'year', make_date(year, 12, 31), energy_saved, false, delivered_at
+    select region_code, 'key_enterprise_savings', cast(year as {{ text_type() }}), 'year', make_date(year, 12, 31), energy_saved, false, delivered_at
     from key_enterprise_savings
     union all
     select region_code, indicator, period, period_type, period_end, value, false, delivered_at
     from reduction_projects
     union all
-    select region_code, 'sewer_coverage', cast(year as varchar), 'year', make_date(year, 12, 31), sewer_coverage, false, _delivered_at
+    select region_code, 'sewer_coverage', cast(year as {{ text_type() }}), 'year', make_date(year, 12, 31), sewer_coverage, false, _delivered_at
     from sewer_coverage where sewer_coverage is not null
     union all
-    select region_code, 'key_management_flag', cast(year as varchar), 'year', make_date(year, 12, 31),
+    select region_code, 'key_management_flag', cast(year as {{ text_type() }}), 'year', make_date(year, 12, 31),
         case when key_management then 1 else 0 end, false, delivered_at
     from county_key_management
     union all
@@ -178,7 +179,7 @@ parts as (
     select region_code, indicator, period, parts_expected, parts_present
     from vehicles where value is not null and parts_expected is not null
     union all
-    select region_code, 'key_enterprise_savings', cast(year as varchar), parts_expected, parts_present
+    select region_code, 'key_enterprise_savings', cast(year as {{ text_type() }}), parts_expected, parts_present
     from key_enterprise_savings
     union all
     select region_code, 'self_monitoring_disclosure_rate', period, parts_expected, self_parts_present

@@ -10,7 +10,7 @@ with register as (
 
 enterprises as (
     -- the newest region an enterprise was registered in
-    select enterprise_code, arg_max(region_code, year) as region_code
+    select enterprise_code, {{ arg_max('region_code', 'year') }} as region_code
     from register group by all
 ),
 

@@ -1,9 +1,10 @@
-{{ config(materialized='incremental', unique_key=['outlet_id', 'day'],
-          incremental_strategy='delete+insert') }}
+{%- set by_day = incremental_by_day(['outlet_id', 'day'], 'day') -%}
+{{ config(materialized='incremental', **by_day.config) }}
 -- Per outlet and day: hours with any record, hours with a valid record (at least one factor with flag N or T) and
 -- hours the plant was stopped (a factor flagged F and none valid). Incremental: a nightly run
 -- reads only the files delivered since the last one and recomputes the days they touch, so
 -- one new day of monitoring data costs one day of work. A later delivery for an hour wins.
+-- (On Spark a rerun overwrites whole days: every outlet of a touched day is recomputed.)
 with new_files as (
     select file_id from {{ source('meta', 'files') }}
     where extract = 'env_monitoring_hourly' and status = 'loaded'
@@ -19,7 +20,7 @@ withdrawn as (
 touched_days as (
     -- the days of new files, and of withdrawn ones (their hours fall back to earlier deliveries;
     -- withdrawals are rare, so recomputing their days every night costs little)
-    select distinct outlet_id, cast(measured_at as date) as day
+    select distinct {% if not by_day.whole_days %}outlet_id, {% endif %}cast(measured_at as date) as day
     from {{ source('raw', 'env_monitoring_hourly') }}
     where _file_id in (select file_id from new_files) or _file_id in (select file_id from withdrawn)
 ),
@@ -27,12 +28,17 @@ touched_days as (
 hours as (
     -- every delivery of the touched days; the newest per outlet, hour and factor wins (the flag
     -- is in every file of the feed: the contract requires it)
-    select hourly.outlet_id, hourly.measured_at, hourly.factor, hourly.flag, hourly._file_id
+    -- (row_number in a subquery, not QUALIFY: Spark has no QUALIFY)
+    select outlet_id, measured_at, factor, flag, _file_id from (
+    select hourly.outlet_id, hourly.measured_at, hourly.factor, hourly.flag, hourly._file_id,
+        row_number() over (partition by hourly.outlet_id, hourly.measured_at, hourly.factor
+                           order by hourly._file_id desc, hourly._row desc) as newest
     from {{ source('raw', 'env_monitoring_hourly') }} as hourly
-    join touched_days on touched_days.outlet_id = hourly.outlet_id and touched_days.day = cast(hourly.measured_at as date)
+    join touched_days on {% if not by_day.whole_days %}touched_days.outlet_id = hourly.outlet_id and {% endif -%}
+        touched_days.day = cast(hourly.measured_at as date)
     where hourly._file_id not in (select file_id from withdrawn)
-    qualify row_number() over (partition by hourly.outlet_id, hourly.measured_at, hourly.factor
-                               order by hourly._file_id desc, hourly._row desc) = 1
+    ) as deliveries
+    where newest = 1
 ),
 
 outlet_hours as (

@@ -18,9 +18,9 @@ data_span as (
 outlet_days as (
     -- every day each outlet was enabled, within the span the feed covers
     select outlets.outlet_id, outlets.region_code, cast(calendar.day as date) as day
-    from outlets, data_span,
-        range(cast(data_span.first_day as timestamp), cast(data_span.last_day as timestamp) + interval 1 day,
-              interval 1 day) as calendar(day)
+    from outlets, data_span
+        {{ lateral_range('cast(data_span.first_day as timestamp)', 'cast(data_span.last_day as timestamp) + interval 1 day',
+                         'interval 1 day', 'calendar', 'day') }}
     where calendar.day >= outlets.enabled_on and (outlets.disabled_on is null or calendar.day < outlets.disabled_on)
 ),
 
@@ -44,5 +44,5 @@ by_quarter as (
 select region_code, year || 'Q' || quarter as quarter_label, year, quarter,
     cast(last_day(make_date(year, quarter * 3, 1)) as date) as period_end,
     expected_hours, valid_hours,
-    round(100.0 * valid_hours / nullif(expected_hours, 0), 6) as transmission_rate
+    round(cast(100 as double) * valid_hours / nullif(expected_hours, 0), 6) as transmission_rate
 from by_quarter

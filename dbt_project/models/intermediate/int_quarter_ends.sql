@@ -6,7 +6,7 @@ with latest_data as (
         union all select make_date(year, 12, 31) from {{ ref('stg_env_pollutant_totals') }}
         union all select period_end from {{ ref('stg_transport_vehicle_retirements') }}
         union all select period_end from {{ ref('stg_env_disclosure') }}
-    )
+    ) as period_ends
 ),
 
 bounds as (
@@ -16,6 +16,6 @@ bounds as (
 )
 
 select cast(last_day(quarter_last_month) as date) as as_of
-from bounds,
-    range(date '2010-03-01', cast(bounds.run_as_of as timestamp) + interval 1 day, interval 3 month) as t(quarter_last_month)
+from bounds
+    {{ lateral_range("date '2010-03-01'", 'cast(bounds.run_as_of as timestamp) + interval 1 day', 'interval 3 month', 't', 'quarter_last_month') }}
 where last_day(quarter_last_month) <= bounds.run_as_of

@@ -27,7 +27,7 @@ flows as (
     select 'nh3n_reduction_capacity', actual_completion, nh3n_capacity / 10000, _delivered_at from done
 )
 
-select '210000' as region_code, indicator, strftime(actual_completion, '%Y-%m') as period,
+select '210000' as region_code, indicator, {{ format_time('actual_completion', '%Y-%m') }} as period,
     'month' as period_type, cast(last_day(actual_completion) as date) as period_end,
     sum(value) as value, max(_delivered_at) as delivered_at
 from flows

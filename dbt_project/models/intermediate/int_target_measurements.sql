@@ -83,11 +83,11 @@ base_levels as (
 
 cut as (
     select in_window.target_id, in_window.region_code, in_window.as_of,
-        arg_max(in_window.value, in_window.period_end) as latest_level,
+        {{ arg_max('in_window.value', 'in_window.period_end') }} as latest_level,
         max(in_window.period_end) as latest_end,
-        arg_max(in_window.is_estimate, in_window.period_end) as is_estimate,
-        arg_max_null(in_window.parts_expected, in_window.period_end) as parts_expected,
-        arg_max_null(in_window.parts_present, in_window.period_end) as parts_present
+        {{ arg_max('in_window.is_estimate', 'in_window.period_end') }} as is_estimate,
+        {{ arg_max_null('in_window.parts_expected', 'in_window.period_end') }} as parts_expected,
+        {{ arg_max_null('in_window.parts_present', 'in_window.period_end') }} as parts_present
     from in_window join targets using (target_id, region_code)
     where targets.measure = 'cut' and year(in_window.period_end) > targets.base_year
     group by all
@@ -95,7 +95,7 @@ cut as (
 
 growth as (
     select in_window.target_id, in_window.region_code, in_window.as_of,
-        arg_max(in_window.value, in_window.period_end) as latest_value,
+        {{ arg_max('in_window.value', 'in_window.period_end') }} as latest_value,
         max(year(in_window.period_end)) as latest_year
     from in_window join targets using (target_id, region_code)
     where targets.measure = 'growth' and in_window.period_type = 'year'
@@ -105,12 +105,12 @@ growth as (
 
 level_latest as (
     select in_window.target_id, in_window.region_code, in_window.as_of,
-        arg_max(in_window.value, in_window.period_end) as latest_value,
+        {{ arg_max('in_window.value', 'in_window.period_end') }} as latest_value,
         max(in_window.period_end) as latest_end,
-        arg_min(in_window.value, in_window.period_end) as first_value,
+        {{ arg_min('in_window.value', 'in_window.period_end') }} as first_value,
         min(in_window.period_end) as first_end,
-        arg_max_null(in_window.parts_expected, in_window.period_end) as parts_expected,
-        arg_max_null(in_window.parts_present, in_window.period_end) as parts_present
+        {{ arg_max_null('in_window.parts_expected', 'in_window.period_end') }} as parts_expected,
+        {{ arg_max_null('in_window.parts_present', 'in_window.period_end') }} as parts_present
     from in_window join targets using (target_id, region_code)
     where targets.measure in ('level', 'reported_cut') and in_window.period_end >= targets.start_date
     group by all
@@ -118,7 +118,7 @@ level_latest as (
 
 level_before as (
     select series.target_id, series.region_code,
-        arg_max(series.value, series.period_end) as value_before_start
+        {{ arg_max('series.value', 'series.period_end') }} as value_before_start
     from series join targets using (target_id, region_code)
     where targets.measure = 'level' and series.period_end < targets.start_date
     group by all
@@ -157,9 +157,9 @@ flow_parts as (
     -- a period missing altogether counts as many missing parts as a delivered one expects
     select flow.target_id, flow.region_code, flow.as_of,
         flow.parts_expected_delivered + flow.parts_per_period * greatest(0, case flow_windows.period_type
-            when 'month' then date_diff('month', flow_windows.window_start, cast(flow_windows.horizon + interval 1 day as date))
-            when 'quarter' then date_diff('quarter', flow_windows.window_start, cast(flow_windows.horizon + interval 1 day as date))
-            when 'year' then date_diff('year', flow_windows.window_start, cast(flow_windows.horizon + interval 1 day as date))
+            when 'month' then {{ month_diff('flow_windows.window_start', 'cast(flow_windows.horizon + interval 1 day as date)') }}
+            when 'quarter' then {{ quarter_diff('flow_windows.window_start', 'cast(flow_windows.horizon + interval 1 day as date)') }}
+            when 'year' then {{ year_diff('flow_windows.window_start', 'cast(flow_windows.horizon + interval 1 day as date)') }}
             else flow.periods_present end - flow.periods_present) as parts_expected,
         flow.parts_present
     from flow
@@ -198,7 +198,7 @@ measured as (
                                   else flow.total end
             when 'growth' then case when base_levels.base_level > 0 and growth.latest_value is not null
                                     then 100 * (power(growth.latest_value / base_levels.base_level,
-                                                      1.0 / (growth.latest_year - grid.base_year)) - 1) end
+                                                      cast(1 as double) / (growth.latest_year - grid.base_year)) - 1) end
             when 'milestone' then milestone.done
         end as cumulative_or_actual,
         case when grid.measure = 'level' then coalesce(level_before.value_before_start, level_latest.first_value)
@@ -249,7 +249,7 @@ per_year as (
     select *,
         -- a per-year target in its own unit: the average annual cut over the years since the base
         case when kind = 'annual_reduction' and years_since_base > 0 and cumulative_or_actual < 100
-                 then 100 * (1 - power(1 - cumulative_or_actual / 100, 1.0 / years_since_base))
+                 then 100 * (1 - power(1 - cumulative_or_actual / 100, cast(1 as double) / years_since_base))
              when kind = 'annual_reduction' then null
              else cumulative_or_actual end as actual_value,
         case when kind = 'annual_reduction' then cumulative_or_actual end as cumulative_value

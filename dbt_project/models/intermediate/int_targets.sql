@@ -11,7 +11,7 @@ with targets as (
 
 tokens as (
     select t.target_id, trim(token) as token
-    from targets as t, unnest(string_split(t.regions, ',')) as u(token)
+    from targets as t {{ lateral_unnest(split_text('t.regions', ','), 'u', 'token') }}
 ),
 
 target_regions as (
@@ -22,6 +22,11 @@ target_regions as (
         or (k.token = 'all_cities' and r.level = 'city')
         or (k.token = 'other_cities' and r.level = 'city' and r.code not in ('210100', '210200'))
         or (k.token = 'all_counties' and r.level = 'county')
+),
+
+named_regions as (
+    -- targets that name a region beside a group: the plan's number is the named region's
+    select distinct target_id from tokens where token not in ('all_cities', 'other_cities', 'all_counties')
 ),
 
 allocations as (
@@ -35,11 +40,11 @@ select
     t.deadline, t.text_zh, t.note, t.about_precision, t.indicator, t.measure, t.from_register, tr.region_code,
     case when a.target_value is not null then a.target_value
          when t.value = 'allocated' then null
-         when tr.via_group and exists (select 1 from tokens k where k.target_id = t.target_id
-                                       and k.token not in ('all_cities', 'other_cities', 'all_counties')) then null
+         when tr.via_group and nr.target_id is not null then null
          else cast(t.value as double) end as target_value,
     case when a.target_value is not null then 'allocation' else 'plan' end as target_value_source,
     coalesce(a.illustrative, false) as target_value_illustrative
 from targets as t
 join target_regions as tr using (target_id)
 left join allocations as a on a.target_id = t.target_id and a.region_code = tr.region_code
+left join named_regions as nr on nr.target_id = t.target_id

@@ -61,7 +61,7 @@ pre2005_by_city as (
         sum(monthly.pre2005_commercial_retired) as retired_since,
         greatest(max(monthly._delivered_at), max(stock._delivered_at)) as delivered_at,
         -- month-ends after the stock date, up to the as-of date or the newest month delivered
-        date_diff('month', stock.stock_date, least(quarter_ends.as_of, any_value(last_month.period_end)))
+        {{ month_diff('stock.stock_date', 'least(quarter_ends.as_of, any_value(last_month.period_end))') }}
             + case when last_day(stock.stock_date) > stock.stock_date then 1 else 0 end as months_expected,
         count(monthly.pre2005_commercial_retired) as months_present
     from stock
@@ -96,6 +96,6 @@ select region_code, 'vehicles_retired' as indicator, period, 'month' as period_t
 from retired
 where vehicles is not null
 union all
-select region_code, 'pre2005_yellow_label_retired', strftime(as_of, '%Y-%m-%d'), 'date', as_of,
-    100.0 * retired_since / nullif(stock, 0), delivered_at, months_expected, months_present
+select region_code, 'pre2005_yellow_label_retired', {{ format_time('as_of', '%Y-%m-%d') }}, 'date', as_of,
+    cast(100 as double) * retired_since / nullif(stock, 0), delivered_at, months_expected, months_present
 from pre2005

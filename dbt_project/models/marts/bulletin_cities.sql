@@ -22,14 +22,17 @@ bureau_periods as (
 ),
 
 period_shown as (
-    select as_of_dates.as_of, bureau_periods.period
-    from as_of_dates
-    join bureau_periods on bureau_periods.period_end <= as_of_dates.as_of
-    -- the latest end first; on a tie the year before its January-to-Q4; then the first name
-    qualify row_number() over (
-        partition by as_of_dates.as_of
-        order by bureau_periods.period_end desc, bureau_periods.period_type = 'year' desc, bureau_periods.period
-    ) = 1
+    select as_of, period from (
+        select as_of_dates.as_of, bureau_periods.period,
+            -- the latest end first; on a tie the year before its January-to-Q4; then the first name
+            row_number() over (
+                partition by as_of_dates.as_of
+                order by bureau_periods.period_end desc, bureau_periods.period_type = 'year' desc, bureau_periods.period
+            ) as rank_of_period
+        from as_of_dates
+        join bureau_periods on bureau_periods.period_end <= as_of_dates.as_of
+    ) as candidates
+    where rank_of_period = 1  -- (a subquery, not QUALIFY: Spark has no QUALIFY)
 )
 
 select

@@ -45,7 +45,7 @@ with_deadline as (
 gaps as (
     -- the months from the as-of date to the deadline, in years (0 once the deadline has passed)
     select *,
-        greatest(date_diff('month', cast(as_of + interval 1 day as date), cast(deadline_date + interval 1 day as date)), 0) / 12.0 as remaining_years
+        greatest({{ month_diff('cast(as_of + interval 1 day as date)', 'cast(deadline_date + interval 1 day as date)') }}, 0) / cast(12 as double) as remaining_years
     from with_deadline
 )
 

@@ -29,7 +29,7 @@ regions as (
 ),
 
 target_extracts as (
-    select target_id, unnest(string_split(source_extracts, ' ')) as extract
+    select target_id, {{ unnest_list(split_text('source_extracts', ' ')) }} as extract
     from target_indicators
 ),
 
@@ -41,7 +41,7 @@ target_data_quality as (
              when count(current_verdicts.suite) > 0 then 'passed'
              else 'unchecked' end as data_quality
     from target_extracts
-    left join current_verdicts on list_contains(current_verdicts.extracts, target_extracts.extract)
+    left join current_verdicts on {{ list_has('current_verdicts.extracts', 'target_extracts.extract') }}
     group by all
 ),
 
@@ -54,7 +54,12 @@ thresholds as (
 ),
 
 timed as (
-    select measurements.* exclude (progress_from, window_end),
+    select
+        -- the measurements but progress_from and window_end, which get their defaults below
+        target_id, region_code, as_of, kind, measure, comparator, unit, base_year, start_date, deadline,
+        target_value, target_value_source, target_value_illustrative, about_precision, is_estimate,
+        last_delivery_at, data_period_end, base_is_first_figure, parts_expected, parts_present,
+        base_value, actual_value, cumulative_value, achieved, required,
         -- progress is judged at the date of the latest figure, not the as-of date: a series
         -- delivered once a year does not fall behind in the quarters when nothing new can come
         -- (docs/METHODS.md). Without a figure, the as-of date (no_data anyway).
@@ -77,8 +82,8 @@ timed as (
         -- 左右 (about): met when the figure, rounded to the precision the plan states, reaches it
         case
             when actual_value is null or target_value is null or about_precision is null then false
-            when comparator = '>=' then round(actual_value, about_precision) >= target_value
-            when comparator = '>' then round(actual_value, about_precision) > target_value
+            when comparator = '>=' then {{ round_to('actual_value', 'about_precision') }} >= target_value
+            when comparator = '>' then {{ round_to('actual_value', 'about_precision') }} > target_value
             else false
         end as about_met
     from measurements
@@ -89,8 +94,8 @@ elapsed as (
         -- the share of the target's time that has passed at the figure's date: from the start
         -- (annual_quantity: of the measured year; a level without a value before the start: from
         -- its first figure) to the deadline
-        greatest(0, least(1, date_diff('month', progress_from, cast(judged_at + interval 1 day as date))
-                             / nullif(date_diff('month', progress_from, cast(window_end + interval 1 day as date)), 0)))
+        greatest(0, least(1, {{ month_diff('progress_from', 'cast(judged_at + interval 1 day as date)') }}
+                             / nullif({{ month_diff('progress_from', 'cast(window_end + interval 1 day as date)') }}, 0)))
             as time_elapsed_ratio,
         -- a figure is final when it covers the whole target period and is not a within-year estimate
         judged_at >= window_end and not coalesce(is_estimate, false) as is_final
@@ -143,13 +148,13 @@ noted as (
                      '已有部分已超过目标 the parts present already exceed the target' end,
             -- (a milestone's date is when it was done, not the vintage of a series)
             case when data_period_end < least(as_of, window_end) and status <> 'no_data' and measure <> 'milestone' then
-                     printf('%s后无新数据 no new data since %s', strftime(data_period_end, '%Y-%m-%d'), strftime(data_period_end, '%Y-%m-%d')) end,
+                     printf('%s后无新数据 no new data since %s', {{ format_time('data_period_end', '%Y-%m-%d') }}, {{ format_time('data_period_end', '%Y-%m-%d') }}) end,
             case when cumulative_value is not null then
                      printf('累计降低%.2f%%（较%d年）cumulative cut %.2f %% since %d', cumulative_value, base_year, cumulative_value, base_year) end,
             case when base_is_first_figure then
                      printf('起始前无数值，自首个数据（%s）起算 no value before the start: measured from the first figure (%s)',
-                            strftime(cast(progress_from - interval 1 day as date), '%Y-%m-%d'),
-                            strftime(cast(progress_from - interval 1 day as date), '%Y-%m-%d')) end
+                            {{ format_time('cast(progress_from - interval 1 day as date)', '%Y-%m-%d') }},
+                            {{ format_time('cast(progress_from - interval 1 day as date)', '%Y-%m-%d') }}) end
         ), '') as note
     from with_status
 )

@@ -37,8 +37,8 @@ open_targets as (
 figures as (
     -- every figure of every as-of date, placed in time and in its pace space
     select *,
-        date_diff('month', from_date, cast(figure_date + interval 1 day as date)) as months_elapsed,
-        date_diff('month', from_date, cast(to_date + interval 1 day as date)) as months_total,
+        {{ month_diff('from_date', 'cast(figure_date + interval 1 day as date)') }} as months_elapsed,
+        {{ month_diff('from_date', 'cast(to_date + interval 1 day as date)') }} as months_total,
         case space
             when 'linear' then achieved
             when 'compound' then case when actual_value < 100 then ln(1 - actual_value / 100) end
@@ -67,15 +67,19 @@ figures as (
                  when kind = 'annual_growth' then 'rate_growth'
             end as space
         from measurements
-    )
+    ) as placed
 ),
 
 series as (
     -- one figure per date (the latest as-of date's: a year's final figure, not the estimate an
     -- earlier quarter made of it)
-    select * from figures
-    where x is not null
-    qualify row_number() over (partition by target_id, region_code, from_date, figure_date order by as_of desc) = 1
+    -- (a subquery, not QUALIFY: Spark has no QUALIFY)
+    select * from (
+        select *, row_number() over (partition by target_id, region_code, from_date, figure_date order by as_of desc) as newest
+        from figures
+        where x is not null
+    ) as ranked
+    where newest = 1
 ),
 
 latest as (
@@ -90,9 +94,9 @@ reference as (
     -- the recent pace starts from the figure twelve months before the latest one (the latest at or
     -- before that date), in the same window
     select latest.target_id, latest.region_code,
-        arg_max(series.x, series.figure_date) as x_ref,
+        {{ arg_max('series.x', 'series.figure_date') }} as x_ref,
         max(series.figure_date) as ref_date,
-        arg_max(series.months_elapsed, series.figure_date) as months_ref
+        {{ arg_max('series.months_elapsed', 'series.figure_date') }} as months_ref
     from latest
     join series on series.target_id = latest.target_id and series.region_code = latest.region_code
         and series.from_date = latest.from_date

@@ -10,13 +10,13 @@ with cities as (
 ),
 
 figures as (
-    select region_code, cast(year as varchar) as period, 'gdp_current' as indicator, gdp_current as value
+    select region_code, cast(year as {{ text_type() }}) as period, 'gdp_current' as indicator, gdp_current as value
     from {{ ref('stg_stats_city_indicators') }} where period_type = 'year'
     union all
-    select region_code, cast(year as varchar), 'energy_total', energy_total
+    select region_code, cast(year as {{ text_type() }}), 'energy_total', energy_total
     from {{ ref('stg_stats_city_indicators') }} where period_type = 'year'
     union all
-    select region_code, cast(year as varchar), indicator, tonnes
+    select region_code, cast(year as {{ text_type() }}), indicator, tonnes
     from {{ ref('stg_env_pollutant_totals') }}
     unpivot (tonnes for indicator in (cod, nh3n, so2, nox))
 ),
@@ -32,7 +32,7 @@ compared as (
         sum(f.value) as partial_sum,
         count(f.value) as cities_reporting,
         (select count(*) from cities) as cities_expected,
-        list(c.name_zh order by c.code) filter (where f.value is null) as missing_cities
+        {{ ordered_list('c.name_zh', 'c.code', 'f.value is null') }} as missing_cities
     from province as p
     cross join cities as c
     left join figures as f on f.indicator = p.indicator and f.period = p.period and f.region_code = c.code
@@ -40,7 +40,7 @@ compared as (
 ),
 
 base_years as (
-    select distinct cast(base_year as varchar) as period from {{ ref('targets') }} where base_year is not null
+    select distinct cast(base_year as {{ text_type() }}) as period from {{ ref('targets') }} where base_year is not null
 )
 
 select c.indicator, c.period, c.province_value,
@@ -57,7 +57,7 @@ select c.indicator, c.period, c.province_value,
          then abs((c.partial_sum - c.province_value) / nullif(c.province_value, 0)) <= t.tolerance end as within_tolerance,
     case when c.cities_reporting < c.cities_expected then
         printf('无法核对：缺%s cannot be reconciled: %d of %d cities reported%s',
-               array_to_string(c.missing_cities, '、'), c.cities_reporting, c.cities_expected,
+               {{ join_list('c.missing_cities', '、') }}, c.cities_reporting, c.cities_expected,
                case when c.period in (select period from base_years) then ' (a base year)' else '' end)
     end as note
 from compared as c

@@ -6,11 +6,11 @@ with cities as (
 
 delivered as (
     select 'stats_city_indicators' as extract, period, region_code from {{ ref('stg_stats_city_indicators') }}
-    union all select 'env_pollutant_totals', cast(year as varchar), region_code from {{ ref('stg_env_pollutant_totals') }}
-    union all select 'stats_power_capacity', cast(year as varchar), region_code from {{ ref('stg_stats_power_capacity') }}
+    union all select 'env_pollutant_totals', cast(year as {{ text_type() }}), region_code from {{ ref('stg_env_pollutant_totals') }}
+    union all select 'stats_power_capacity', cast(year as {{ text_type() }}), region_code from {{ ref('stg_stats_power_capacity') }}
     union all select 'env_disclosure', period, region_code from {{ ref('stg_env_disclosure') }}
     union all select 'transport_vehicle_retirements', period, region_code from {{ ref('stg_transport_vehicle_retirements') }}
-    union all select 'env_sewer_coverage', cast(year as varchar), region_code from {{ ref('stg_env_sewer_coverage') }}
+    union all select 'env_sewer_coverage', cast(year as {{ text_type() }}), region_code from {{ ref('stg_env_sewer_coverage') }}
 ),
 
 periods as (
@@ -19,7 +19,7 @@ periods as (
 
 select p.extract, p.period,
     count(d.region_code) as cities_delivered,
-    list(c.name_zh order by c.code) filter (where d.region_code is null) as missing_cities
+    {{ ordered_list('c.name_zh', 'c.code', 'd.region_code is null') }} as missing_cities
 from periods as p
 cross join cities as c
 left join delivered as d on d.extract = p.extract and d.period = p.period and d.region_code = c.code

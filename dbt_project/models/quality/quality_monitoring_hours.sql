@@ -15,9 +15,8 @@ outlets as (
 
 spans as (
     select m.*, o.outlet_id is null as unknown_outlet,
-        greatest(0, 24 * date_diff('day',
-            greatest(m.month, o.enabled_on),
-            least(cast(m.month + interval 1 month as date), coalesce(o.disabled_on, date '9999-12-31')))) as hours_enabled
+        greatest(0, 24 * {{ day_diff('greatest(m.month, o.enabled_on)',
+            "least(cast(m.month + interval 1 month as date), coalesce(o.disabled_on, date '9999-12-31'))") }}) as hours_enabled
     from months as m
     left join outlets as o using (outlet_id)
 )

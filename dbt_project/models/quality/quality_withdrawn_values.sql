@@ -13,7 +13,7 @@
 with flagged as (
 {%- for x in extracts %}
     select '{{ x }}' as extract, _key as key, w.measure, w.missing_in_file, w.missing_in_row, w.figure_from_file
-    from (select _key, unnest(_withdrawn_values) as w from {{ ref('stg_' ~ x) }})
+    from (select _key, {{ unnest_list('_withdrawn_values') }} as w from {{ ref('stg_' ~ x) }}) as withdrawn
     {{ 'union all' if not loop.last }}
 {%- endfor %}
 )

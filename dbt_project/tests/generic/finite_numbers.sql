@@ -14,9 +14,9 @@
 {%- endif %}
 {%- if floats %}
 {%- for name in floats %}
-select '{{ name }}' as column_name, _file_id, _row, cast({{ adapter.quote(name) }} as varchar) as value
+select '{{ name }}' as column_name, _file_id, _row, cast({{ adapter.quote(name) }} as {{ text_type() }}) as value
 from {{ model }}
-where isnan({{ adapter.quote(name) }}) or isinf({{ adapter.quote(name) }})
+where {{ is_not_finite(adapter.quote(name)) }}
 {% if not loop.last %}union all{% endif %}
 {%- endfor %}
 {%- else %}
