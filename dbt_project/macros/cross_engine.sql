@@ -21,9 +21,11 @@ strftime({{ value }}, '{{ format }}')
 {%- endmacro %}
 {% macro spark__format_time(value, format) -%}
 {%- set pattern = format | replace('%Y', 'yyyy') | replace('%m', 'MM') | replace('%d', 'dd')
-                         | replace('%H', 'HH') | replace('%M', 'mm') | replace('%S', 'ss') -%}
+                         | replace('%H', 'HH') | replace('%M', 'mm') | replace('%S', 'ss') | replace('%f', 'SSSSSS') -%}
 date_format({{ value }}, '{{ pattern }}')
 {%- endmacro %}
+
+{# (date differences are BIGINT, as DuckDB's date_diff) #}
 
 {# Months from a to b as DuckDB counts them, date_diff('month', a, b): the month boundaries
    crossed (31 Jan → 1 Feb is one month). dbt.datediff on Spark counts whole months elapsed
@@ -35,7 +37,7 @@ date_format({{ value }}, '{{ pattern }}')
 date_diff('month', {{ a }}, {{ b }})
 {%- endmacro %}
 {% macro spark__month_diff(a, b) -%}
-((year({{ b }}) * 12 + month({{ b }})) - (year({{ a }}) * 12 + month({{ a }})))
+cast(((year({{ b }}) * 12 + month({{ b }})) - (year({{ a }}) * 12 + month({{ a }}))) as bigint)
 {%- endmacro %}
 
 {# Quarter boundaries crossed from a to b (DuckDB's date_diff('quarter', a, b)). #}
@@ -46,7 +48,7 @@ date_diff('month', {{ a }}, {{ b }})
 date_diff('quarter', {{ a }}, {{ b }})
 {%- endmacro %}
 {% macro spark__quarter_diff(a, b) -%}
-((year({{ b }}) * 4 + quarter({{ b }})) - (year({{ a }}) * 4 + quarter({{ a }})))
+cast(((year({{ b }}) * 4 + quarter({{ b }})) - (year({{ a }}) * 4 + quarter({{ a }}))) as bigint)
 {%- endmacro %}
 
 {# Year boundaries crossed from a to b (DuckDB's date_diff('year', a, b)). #}
@@ -57,7 +59,7 @@ date_diff('quarter', {{ a }}, {{ b }})
 date_diff('year', {{ a }}, {{ b }})
 {%- endmacro %}
 {% macro spark__year_diff(a, b) -%}
-(year({{ b }}) - year({{ a }}))
+cast((year({{ b }}) - year({{ a }})) as bigint)
 {%- endmacro %}
 
 {# Days from a to b (dates). dbt-spark's dbt.datediff wraps both in assert_not_null, which fails
@@ -69,7 +71,7 @@ date_diff('year', {{ a }}, {{ b }})
 date_diff('day', {{ a }}, {{ b }})
 {%- endmacro %}
 {% macro spark__day_diff(a, b) -%}
-datediff({{ b }}, {{ a }})
+cast(datediff({{ b }}, {{ a }}) as bigint)
 {%- endmacro %}
 
 {# Whether text matches a regular expression in full. #}
@@ -248,8 +250,9 @@ lateral view explode({{ list }}) {{ alias }} as {{ column }}
 , range({{ start }}, {{ stop }}, {{ step }}) as {{ alias }}({{ column }})
 {%- endmacro %}
 {% macro spark__lateral_range(start, stop, step, alias, column) -%}
-lateral view explode(filter(sequence(cast({{ start }} as timestamp), cast({{ stop }} as timestamp), {{ step }}),
-                            t -> t < cast({{ stop }} as timestamp))) {{ alias }} as {{ column }}
+lateral view explode(case when cast({{ start }} as timestamp) < cast({{ stop }} as timestamp) then
+    filter(sequence(cast({{ start }} as timestamp), cast({{ stop }} as timestamp), {{ step }}),
+           t -> t < cast({{ stop }} as timestamp)) end) {{ alias }} as {{ column }}
 {%- endmacro %}
 
 {# The integers from start up to (not including) stop, joined like lateral_unnest. #}
@@ -289,15 +292,16 @@ transform(array_sort(collect_list(named_struct('k', {{ key }}, 'v', {{ x }})) fi
 {%- endif -%}
 {%- endmacro %}
 
-{# A string aggregate: x joined with separator in the order of order_by. #}
-{% macro ordered_text(x, separator, order_by) -%}
-{{ return(adapter.dispatch('ordered_text')(x, separator, order_by)) }}
+{# A string aggregate: x joined with separator in the order of order_by (SQL, several keys
+   allowed), over the rows where condition holds. #}
+{% macro ordered_text(x, separator, order_by, condition=none) -%}
+{{ return(adapter.dispatch('ordered_text')(x, separator, order_by, condition)) }}
 {%- endmacro %}
-{% macro default__ordered_text(x, separator, order_by) -%}
-string_agg({{ x }}, '{{ separator }}' order by {{ order_by }})
+{% macro default__ordered_text(x, separator, order_by, condition) -%}
+string_agg({{ x }}, '{{ separator }}' order by {{ order_by }}){% if condition %} filter (where {{ condition }}){% endif %}
 {%- endmacro %}
-{% macro spark__ordered_text(x, separator, order_by) -%}
-string_agg({{ x }}, '{{ separator }}') within group (order by {{ order_by }})
+{% macro spark__ordered_text(x, separator, order_by, condition) -%}
+string_agg({{ x }}, '{{ separator }}') within group (order by {{ order_by }}){% if condition %} filter (where {{ condition }}){% endif %}
 {%- endmacro %}
 
 {# round(x, digits) where digits is a column: Spark rounds only to a constant number of digits,
@@ -336,4 +340,110 @@ isnan({{ x }}) or abs({{ x }}) = double('Infinity')
 {% macro spark__incremental_by_day(unique_key, day) -%}
 {{ return({'config': {'incremental_strategy': 'insert_overwrite', 'partition_by': [day], 'file_format': 'parquet'},
            'whole_days': true}) }}
+{%- endmacro %}
+
+{# A quote inside a text literal (the plan's): DuckDB doubles it; Spark reads 'plan''s' as two
+   adjacent literals, "plans", and wants a backslash instead. #}
+{% macro apostrophe() -%}
+{{ return(adapter.dispatch('apostrophe')()) }}
+{%- endmacro %}
+{% macro default__apostrophe() %}{{ return("''") }}{% endmacro %}
+{% macro spark__apostrophe() %}{{ return("\\'") }}{% endmacro %}
+
+{# A list's length. #}
+{% macro list_length(list) -%}
+{{ return(adapter.dispatch('list_length')(list)) }}
+{%- endmacro %}
+{% macro default__list_length(list) -%}
+len({{ list }})
+{%- endmacro %}
+{% macro spark__list_length(list) -%}
+size({{ list }})
+{%- endmacro %}
+
+{# Whether a lambda (parameter, SQL condition) holds for any element of a list. #}
+{% macro list_any(list, parameter, condition) -%}
+{{ return(adapter.dispatch('list_any')(list, parameter, condition)) }}
+{%- endmacro %}
+{% macro default__list_any(list, parameter, condition) -%}
+list_bool_or(list_transform({{ list }}, lambda {{ parameter }}: {{ condition }}))
+{%- endmacro %}
+{% macro spark__list_any(list, parameter, condition) -%}
+exists({{ list }}, {{ parameter }} -> {{ condition }})
+{%- endmacro %}
+
+{# Whether two lists share an element. #}
+{% macro lists_overlap(a, b) -%}
+{{ return(adapter.dispatch('lists_overlap')(a, b)) }}
+{%- endmacro %}
+{% macro default__lists_overlap(a, b) -%}
+list_has_any({{ a }}, {{ b }})
+{%- endmacro %}
+{% macro spark__lists_overlap(a, b) -%}
+arrays_overlap({{ a }}, {{ b }})
+{%- endmacro %}
+
+{# The 1-based position of a value in a list. #}
+{% macro list_index(list, value) -%}
+{{ return(adapter.dispatch('list_index')(list, value)) }}
+{%- endmacro %}
+{% macro default__list_index(list, value) -%}
+list_position({{ list }}, {{ value }})
+{%- endmacro %}
+{% macro spark__list_index(list, value) -%}
+array_position({{ list }}, {{ value }})
+{%- endmacro %}
+
+{# The values of a JSON text at a path ('$[*]': an array's elements, '$.*': an object's values)
+   as a list of text; an empty list when it has none. #}
+{% macro json_texts(json, path) -%}
+{{ return(adapter.dispatch('json_texts')(json, path)) }}
+{%- endmacro %}
+{% macro default__json_texts(json, path) -%}
+coalesce(json_extract_string({{ json }}, '{{ path }}'), [])
+{%- endmacro %}
+{% macro spark__json_texts(json, path) -%}
+{%- if path == '$[*]' -%}
+coalesce(from_json({{ json }}, 'array<string>'), array())
+{%- elif path == '$.*' -%}
+coalesce(map_values(from_json({{ json }}, 'map<string,string>')), array())
+{%- else -%}
+{{ exceptions.raise_compiler_error('json_texts: no Spark form of the path ' ~ path) }}
+{%- endif -%}
+{%- endmacro %}
+
+{# The distinct values of x joined with separator, in the order of the values (DuckDB's
+   string_agg(distinct x, sep order by x)); unordered=true: DuckDB without the order. #}
+{% macro distinct_text(x, separator, unordered=false) -%}
+{{ return(adapter.dispatch('distinct_text')(x, separator, unordered)) }}
+{%- endmacro %}
+{% macro default__distinct_text(x, separator, unordered) -%}
+string_agg(distinct {{ x }}, '{{ separator }}'{% if not unordered %} order by {{ x }}{% endif %})
+{%- endmacro %}
+{% macro spark__distinct_text(x, separator, unordered) -%}
+nullif(array_join(array_sort(array_distinct(collect_list({{ x }}))), '{{ separator }}'), '')
+{%- endmacro %}
+
+{# The distinct values of x over the rows where condition holds, as a sorted list (NULL for none). #}
+{% macro distinct_list(x, condition) -%}
+{{ return(adapter.dispatch('distinct_list')(x, condition)) }}
+{%- endmacro %}
+{% macro default__distinct_list(x, condition) -%}
+list(distinct {{ x }} order by {{ x }}) filter (where {{ condition }})
+{%- endmacro %}
+{% macro spark__distinct_list(x, condition) -%}
+case when count({{ x }}) filter (where {{ condition }}) > 0
+     then array_sort(array_distinct(collect_list({{ x }}) filter (where {{ condition }}))) end
+{%- endmacro %}
+
+{# One row per step from start to stop, both included (DuckDB's generate_series), joined like
+   lateral_unnest; none when start is after stop (Spark's sequence would fail). #}
+{% macro lateral_series(start, stop, step, alias, column) -%}
+{{ return(adapter.dispatch('lateral_series')(start, stop, step, alias, column)) }}
+{%- endmacro %}
+{% macro default__lateral_series(start, stop, step, alias, column) -%}
+, unnest(generate_series({{ start }}, {{ stop }}, {{ step }})) as {{ alias }}({{ column }})
+{%- endmacro %}
+{% macro spark__lateral_series(start, stop, step, alias, column) -%}
+lateral view explode(case when {{ start }} <= {{ stop }} then sequence({{ start }}, {{ stop }}, {{ step }}) end) {{ alias }} as {{ column }}
 {%- endmacro %}

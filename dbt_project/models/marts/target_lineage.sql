@@ -72,7 +72,7 @@ intensities as (
 files as (
     -- received_at: Beijing wall-clock time, for the words; received_instant: the instant (TIMESTAMPTZ, as meta.files)
     select file_id, extract, path, {{ beijing_time('received_at') }} as received_at, received_at as received_instant,
-        nullif(regexp_extract(notes, 'sheet ''([^'']*)'' read', 1), '') as sheet, rows_loaded, status
+        nullif(regexp_extract(notes, 'sheet {{ apostrophe() }}([^{{ apostrophe() }}]*){{ apostrophe() }} read', 1), '') as sheet, rows_loaded, status
     from {{ source('meta', 'files') }}
 ),
 
@@ -131,9 +131,15 @@ rows_ as (
 
 -- the figures of the series each row used (int_target_measurements: which periods each measure reads)
 used as (
+    -- (a subquery and row_number, not QUALIFY: Spark has no QUALIFY)
+    select target_id, region_code, as_of, indicator, measure, period, period_end, value, unit, is_estimate,
+        parts_expected, parts_present, use
+    from (
     select rows_.target_id, rows_.region_code, rows_.as_of, rows_.indicator, rows_.measure,
         indicator_values.period, indicator_values.period_end, indicator_values.value, indicator_values.unit,
         indicator_values.is_estimate, indicator_values.parts_expected, indicator_values.parts_present,
+        indicator_values.period_type as figure_period_type,
+        row_number() over (partition by rows_.target_id, rows_.region_code, rows_.as_of, indicator_values.period) as figure_rank,
         case
             when rows_.measure in ('cut', 'growth') and indicator_values.period_type = 'year'
                  and year(indicator_values.period_end) = rows_.base_year then 'base'
@@ -150,8 +156,8 @@ used as (
        or (rows_.measure = 'level' and indicator_values.period_end = cast(rows_.progress_from - interval 1 day as date))
        or (rows_.measure = 'flow' and indicator_values.period_end >= rows_.progress_from
            and indicator_values.period_end <= rows_.data_period_end)
-    qualify (rows_.measure <> 'growth' or indicator_values.period_type = 'year')
-        and row_number() over (partition by rows_.target_id, rows_.region_code, rows_.as_of, indicator_values.period) = 1
+    ) as figures
+    where (measure <> 'growth' or figure_period_type = 'year') and figure_rank = 1
 ),
 
 levels as (
@@ -178,13 +184,13 @@ flow_periods as (
 
 flow_gaps as (
     select expected.target_id, expected.region_code, expected.as_of,
-        string_agg(expected.period, ', ' order by expected.period) as lacking
+        {{ ordered_text('expected.period', ', ', 'expected.period') }} as lacking
     from (
-        select flow_periods.*, case flow_periods.period_type when 'month' then strftime(t.start, '%Y-%m')
-                                                            else strftime(t.start, '%Y') end as period
-        from flow_periods,
-            unnest(generate_series(cast(flow_periods.progress_from as timestamp), cast(flow_periods.horizon as timestamp),
-                                   case flow_periods.period_type when 'month' then interval 1 month else interval 1 year end)) as t(start)
+        select flow_periods.*, case flow_periods.period_type when 'month' then {{ format_time('t.start', '%Y-%m') }}
+                                                            else {{ format_time('t.start', '%Y') }} end as period
+        from flow_periods
+            {{ lateral_series('cast(flow_periods.progress_from as timestamp)', 'cast(flow_periods.horizon as timestamp)',
+                              "case flow_periods.period_type when 'month' then interval 1 month else interval 1 year end", 't', 'start') }}
         where flow_periods.period_type in ('month', 'year')
     ) as expected
     left join indicator_values
@@ -209,7 +215,7 @@ delivered_used as (
     from used
     join rows_ using (target_id, region_code, as_of)
     join delivered_values
-        on list_contains(string_split(rows_.source_extracts, ' '), delivered_values.extract)
+        on {{ list_has(split_text('rows_.source_extracts', ' '), 'delivered_values.extract') }}
         and delivered_values.region_code = used.region_code and delivered_values.period = used.period
         -- a progress report is the target's own figure (keyed by target)
         and (delivered_values.target_id is null or delivered_values.target_id = used.target_id)
@@ -219,9 +225,9 @@ delivered_used as (
 delivered_rows as (
     select delivered_used.target_id, delivered_used.region_code, delivered_used.as_of, 40 as step_order, 2 as depth,
         'input' as step, printf('%s %s %s (delivered)', delivered_used.measure, delivered_used.region_code, delivered_used.period) as label,
-        printf('%s%s — %s%s row %d, received %s +08:00', cast(delivered_used.value as varchar), coalesce(' ' || delivered_used.unit, ''),
+        printf('%s%s — %s%s row %d, received %s +08:00', cast(delivered_used.value as {{ text_type() }}), coalesce(' ' || delivered_used.unit, ''),
                files.path, coalesce(', sheet ' || files.sheet, ''), delivered_used.source_row,
-               strftime(files.received_at, '%Y-%m-%d %H:%M')) as detail,
+               {{ format_time("files.received_at", '%Y-%m-%d %H:%M') }}) as detail,
         delivered_used.period, delivered_used.value, delivered_used.unit, delivered_used.extract, delivered_used.file_id,
         delivered_used.source_row,
         printf('%s 1 %s 1 %s %s 0', delivered_used.period, delivered_used.period, delivered_used.measure, delivered_used.period) as sort_key
@@ -231,13 +237,18 @@ delivered_rows as (
     select delivered_used.target_id, delivered_used.region_code, delivered_used.as_of, 40, 3, 'superseded',
         printf('%s %s %s %s', delivered_used.measure, delivered_used.region_code, delivered_used.period,
                {{ revision_word('s.value', 'delivered_used.value') }}),
-        printf('%s%s — %s%s row %d, received %s +08:00 (%s)', cast(s.value as varchar), coalesce(' ' || delivered_used.unit, ''),
-               files.path, coalesce(', sheet ' || files.sheet, ''), s.source_row, strftime(files.received_at, '%Y-%m-%d %H:%M'),
+        printf('%s%s — %s%s row %d, received %s +08:00 (%s)', cast(s.value as {{ text_type() }}), coalesce(' ' || delivered_used.unit, ''),
+               files.path, coalesce(', sheet ' || files.sheet, ''), s.source_row, {{ format_time("files.received_at", '%Y-%m-%d %H:%M') }},
                {{ revision_note('s.value', 'delivered_used.value') }}),
         delivered_used.period, s.value, delivered_used.unit, delivered_used.extract, s.file_id, s.source_row,
         printf('%s 1 %s 1 %s %s 1', delivered_used.period, delivered_used.period, delivered_used.measure, delivered_used.period)
-    from delivered_used, unnest(delivered_used.superseded) as t(s)
+    from (select delivered_used.*, s from delivered_used {{ lateral_unnest('delivered_used.superseded', 't', 's') }}) as delivered_used
     join files on files.file_id = s.file_id
+),
+
+-- each row with each of its extracts (target_indicators.source_extracts, space-separated)
+row_extracts as (
+    select rows_.*, extract_name from rows_ {{ lateral_unnest(split_text('rows_.source_extracts', ' '), 'x', 'extract_name') }}
 ),
 
 -- the deliveries each row's figures come from: the files of its listed inputs and delivered rows;
@@ -250,12 +261,11 @@ row_files as (
     select target_id, region_code, as_of, extract, file_id from delivered_used
     union
     select rows_.target_id, rows_.region_code, rows_.as_of, files.extract, files.file_id
-    from rows_,
-        unnest(string_split(rows_.source_extracts, ' ')) as extract(name)
-    join files on files.extract = extract.name and files.status = 'loaded'
-        and files.file_id not in (select file_id from withdrawals)
+    from row_extracts as rows_
+    join files on files.extract = rows_.extract_name and files.status = 'loaded'
     left join file_periods on file_periods.file_id = files.file_id
-    where rows_.indicator not in (select distinct indicator from inputs)
+    where files.file_id not in (select file_id from withdrawals)
+        and rows_.indicator not in (select distinct indicator from inputs)
         and not exists (select 1 from delivered_used
                         where delivered_used.target_id = rows_.target_id and delivered_used.region_code = rows_.region_code
                           and delivered_used.as_of = rows_.as_of)
@@ -265,20 +275,24 @@ row_files as (
 file_verdicts as (
     -- each file's verdict: the evaluation of a suite of new deliveries (raw_*) that judged it —
     -- dq.check_results.judged_files — the newest when it was judged again after a withdrawal
+    select target_id, region_code, as_of, file_id, suite, checked_at, verdict, judged from (
     select row_files.target_id, row_files.region_code, row_files.as_of, row_files.file_id, suite_verdicts.suite,
-        suite_verdicts.checked_at, suite_verdicts.verdict, len(suite_verdicts.judged_files) as judged
+        suite_verdicts.checked_at, suite_verdicts.verdict, {{ list_length('suite_verdicts.judged_files') }} as judged,
+        max(suite_verdicts.checked_at)
+            over (partition by row_files.target_id, row_files.region_code, row_files.as_of, row_files.file_id, suite_verdicts.suite)
+            as newest_at
     from row_files
-    join suite_verdicts on list_contains(suite_verdicts.judged_files, row_files.file_id)
-    qualify suite_verdicts.checked_at = max(suite_verdicts.checked_at)
-        over (partition by row_files.target_id, row_files.region_code, row_files.as_of, row_files.file_id, suite_verdicts.suite)
+    join suite_verdicts on {{ list_has('suite_verdicts.judged_files', 'row_files.file_id') }}
+    ) as verdicts
+    where checked_at = newest_at  -- (not QUALIFY: Spark has none)
 ),
 
 evaluation_findings as (
     -- each failed expectation of an evaluation, its stored examples in full
     select suite, checked_at,
-        string_agg(severity || ': ' || expectation || coalesce('(' || column_name || ')', '')
+        {{ ordered_text("severity || ': ' || expectation || coalesce('(' || column_name || ')', '')
                    || coalesce(' — ' || observed_value, '') || coalesce(' e.g. ' || unexpected, '')
-                   || coalesce(' — ' || message, ''), '; ' order by expectation, column_name) as findings
+                   || coalesce(' — ' || message, '')", '; ', 'expectation, column_name') }} as findings
     from check_results
     where not success
     group by all
@@ -288,20 +302,19 @@ evaluation_findings as (
 -- the stored examples that name the row's region and, when they name a year, one of its years
 suite_examples as (
     select rows_.target_id, rows_.region_code, rows_.as_of, newest.suite, newest.verdict, newest.checked_at,
-        list(distinct example order by example) filter (
-            where example is not null
+        {%- set years_named = "regexp_extract_all(example, " ~ "'(?:^|[^0-9])((?:19|20)[0-9]{2})(?:[^0-9]|$)'" ~ ", 1)" %}
+        {{ distinct_list('example', "example is not null
               and (contains(example, rows_.region_code) or contains(example, regions.name_zh))
-              and (len(regexp_extract_all(example, '(?:^|[^0-9])((?:19|20)[0-9]{2})(?:[^0-9]|$)', 1)) = 0
-                   or list_bool_or(list_transform(regexp_extract_all(example, '(?:^|[^0-9])((?:19|20)[0-9]{2})(?:[^0-9]|$)', 1),
-                                                  lambda y: cast(y as integer) between coalesce(rows_.base_year, year(rows_.progress_from))
-                                                                           and year(coalesce(rows_.data_period_end, rows_.as_of)))))
-        ) as examples
+              and (" ~ list_length(years_named) ~ " = 0
+                   or " ~ list_any(years_named, 'y', 'cast(y as integer) between coalesce(rows_.base_year, year(rows_.progress_from))
+                                                                           and year(coalesce(rows_.data_period_end, rows_.as_of))') ~ ")") }} as examples
     from rows_
     join regions on regions.code = rows_.region_code
-    join (select * from suite_verdicts qualify checked_at = max(checked_at) over (partition by suite)) as newest
+    join (select * from (select *, max(checked_at) over (partition by suite) as newest_at from suite_verdicts) as v
+          where checked_at = newest_at) as newest
         on newest.judged_files is null
-        and list_has_any(newest.extracts, string_split(rows_.source_extracts, ' '))
-    left join (select suite, checked_at, unnest(coalesce(json_extract_string(unexpected, '$[*]'), [])) as example
+        and {{ lists_overlap('newest.extracts', split_text('rows_.source_extracts', ' ')) }}
+    left join (select suite, checked_at, {{ unnest_list(json_texts('unexpected', '$[*]')) }} as example
                from check_results where not success) as failed
         on failed.suite = newest.suite and failed.checked_at = newest.checked_at
     group by all
@@ -312,23 +325,23 @@ input_checks as (
     -- a second line): its own time, the target's files it judged, its verdict and its findings
     select file_verdicts.target_id, file_verdicts.region_code, file_verdicts.as_of, 100 as step_order, 1 as depth, 'check' as step,
         printf('%s: %s', file_verdicts.suite, any_value(file_verdicts.verdict)) as label,
-        printf('本目标的输入文件 the target''s files it judged: %s (evaluation of %s +08:00, %d file(s) in all)%s',
-               string_agg(distinct files.path, ', ' order by files.path),
-               strftime({{ beijing_time('file_verdicts.checked_at') }}, '%Y-%m-%d %H:%M'),
+        printf('本目标的输入文件 the target{{ apostrophe() }}s files it judged: %s (evaluation of %s +08:00, %d file(s) in all)%s',
+               {{ distinct_text('files.path', ', ') }},
+               {{ format_time(beijing_time('file_verdicts.checked_at'), '%Y-%m-%d %H:%M') }},
                any_value(file_verdicts.judged),
                coalesce('; ' || any_value(evaluation_findings.findings), '; all expectations passed')) as detail,
-        cast(null as varchar) as period, cast(null as double) as value, cast(null as varchar) as unit,
+        cast(null as {{ text_type() }}) as period, cast(null as double) as value, cast(null as {{ text_type() }}) as unit,
         any_value(files.extract) as extract, cast(null as bigint) as file_id, cast(null as bigint) as source_row,
-        file_verdicts.suite || ' ' || strftime(file_verdicts.checked_at, '%Y-%m-%d %H:%M:%S.%f') as sort_key
+        file_verdicts.suite || ' ' || {{ format_time("file_verdicts.checked_at", '%Y-%m-%d %H:%M:%S.%f') }} as sort_key
     from file_verdicts
     join files on files.file_id = file_verdicts.file_id
     left join evaluation_findings using (suite, checked_at)
     group by file_verdicts.target_id, file_verdicts.region_code, file_verdicts.as_of, file_verdicts.suite, file_verdicts.checked_at
     union all
     select suite_examples.target_id, suite_examples.region_code, suite_examples.as_of, 101, 1, 'check',
-        printf('%s: %s (latest verdict of the extract''s suite, not recorded per file)', suite_examples.suite, suite_examples.verdict),
+        printf('%s: %s (latest verdict of the extract{{ apostrophe() }}s suite, not recorded per file)', suite_examples.suite, suite_examples.verdict),
         case when suite_examples.verdict = 'passed' then 'all expectations passed'
-             when len(suite_examples.examples) > 0 then '涉及本地区 examples concerning this region: ' || array_to_string(suite_examples.examples, '; ')
+             when {{ list_length('suite_examples.examples') }} > 0 then '涉及本地区 examples concerning this region: ' || {{ join_list('suite_examples.examples', '; ') }}
              else '无涉及本地区的例子 none of its stored examples (up to 5 per expectation) names this region and its years' end,
         null, null, null, null, null, null, suite_examples.suite
     from suite_examples
@@ -336,43 +349,78 @@ input_checks as (
 
 -- a missing part traced to a quarantined row of the target's extracts (meta.quarantine: the row
 -- as delivered) whose region is the row's (for the province, any) and whose period is one it reads
+quarantine_cells as (
+    -- each quarantined row's cells as delivered (meta.quarantine.cells: JSON), as a list of text
+    select quarantine.*, {{ json_texts('quarantine.cells', '$.*') }} as vals
+    from quarantine
+),
+
+quarantine_named as (
+    -- the regions a quarantined row names, by any of their names (region_names)
+    select distinct quarantine_cells.file_id, quarantine_cells.row_number, region_names.code
+    from quarantine_cells
+    join region_names on {{ list_has('quarantine_cells.vals', 'region_names.name') }}
+),
+
+quarantine_regions as (
+    select quarantine_named.file_id, quarantine_named.row_number,
+        {{ distinct_text('part.name_zh', ' ', unordered=true) }} as names
+    from quarantine_named
+    join regions as part on part.code = quarantine_named.code
+    group by quarantine_named.file_id, quarantine_named.row_number
+),
+
 quarantined_parts as (
     select rows_.target_id, rows_.region_code, rows_.as_of, 82 as step_order, 1 as depth, 'missing' as step,
         printf('隔离行 quarantined row %d of %s', quarantine.row_number, files.path) as label,
-        printf('缺 %s — row %d of %s quarantined: %s (''%s''); the row as delivered: %s',
-               concat_ws(' ', (select string_agg(distinct part.name_zh, ' ') from regions as part
-                               join region_names on region_names.code = part.code
-                               where list_contains(cells.vals, region_names.name)),
-                         array_to_string(list_filter(cells.vals, lambda v: {{ delivered_period_end('v') }} is not null), ' ')),
+        printf('缺 %s — row %d of %s quarantined: %s ({{ apostrophe() }}%s{{ apostrophe() }}); the row as delivered: %s',
+               concat_ws(' ', quarantine_regions.names,
+                         {{ join_list(list_where('quarantine.vals', 'v', delivered_period_end('v') ~ ' is not null'), ' ') }}),
                quarantine.row_number, files.path, quarantine.reason, coalesce(quarantine.value, ''),
-               cast(quarantine.cells as varchar)) as detail,
-        cast(null as varchar) as period, cast(null as double) as value, cast(null as varchar) as unit,
+               cast(quarantine.cells as {{ text_type() }})) as detail,
+        cast(null as {{ text_type() }}) as period, cast(null as double) as value, cast(null as {{ text_type() }}) as unit,
         quarantine.extract, quarantine.file_id, quarantine.row_number as source_row,
-        lpad(cast(quarantine.row_number as varchar), 9, '0') as sort_key
+        lpad(cast(quarantine.row_number as {{ text_type() }}), 9, '0') as sort_key
     from rows_
     join regions on regions.code = rows_.region_code
-    join quarantine on list_contains(string_split(rows_.source_extracts, ' '), quarantine.extract)
-    join files on files.file_id = quarantine.file_id and files.file_id not in (select file_id from withdrawals),
-        lateral (select coalesce(json_extract_string(quarantine.cells, '$.*'), []) as vals) as cells
-    where rows_.parts_present < rows_.parts_expected
-        and (regions.level = 'province'
-             or exists (select 1 from region_names
-                        where region_names.code = rows_.region_code and list_contains(cells.vals, region_names.name)))
-        and list_bool_or(list_transform(cells.vals, lambda v: {{ delivered_period_end('v') }}
+    join quarantine_cells as quarantine on {{ list_has(split_text('rows_.source_extracts', ' '), 'quarantine.extract') }}
+    join files on files.file_id = quarantine.file_id
+    left join quarantine_regions
+        on quarantine_regions.file_id = quarantine.file_id and quarantine_regions.row_number = quarantine.row_number
+    left join quarantine_named
+        on quarantine_named.file_id = quarantine.file_id and quarantine_named.row_number = quarantine.row_number
+        and quarantine_named.code = rows_.region_code
+    where files.file_id not in (select file_id from withdrawals)
+        and rows_.parts_present < rows_.parts_expected
+        and (regions.level = 'province' or quarantine_named.code is not null)
+        and {{ list_any('quarantine.vals', 'v', delivered_period_end('v') ~ "
                                         between least(rows_.progress_from, make_date(coalesce(rows_.base_year, 9999), 1, 1))
-                                            and coalesce(rows_.data_period_end, rows_.as_of)))
+                                            and coalesce(rows_.data_period_end, rows_.as_of)") }}
+),
+
+missing_cities as (
+    -- the cities without a figure for a province sum's period (step 8: which parts are missing)
+    select wanted.indicator, wanted.period,
+        {{ ordered_text("regions.name_zh || ' ' || regions.code", ', ', 'regions.code') }} as cities
+    from (select distinct indicator, period from used
+          where region_code = '210000' and parts_present < parts_expected) as wanted
+    cross join regions
+    left join indicator_values as part
+        on part.indicator = wanted.indicator and part.period = wanted.period and part.region_code = regions.code
+    where regions.level = 'city' and part.region_code is null
+    group by wanted.indicator, wanted.period
 ),
 
 co2_sums as (
     -- CO2 = coal × factor + oil × factor + gas × factor (int_co2_intensity, the emission_factors seed)
     select used.target_id, used.region_code, used.as_of, 40 as step_order, 2 as depth, 'figure' as step,
         printf('二氧化碳排放 CO2 emissions %s', inputs.component_period) as label,
-        string_agg(printf('%s %s × %s', inputs.measure, cast(inputs.value as varchar), cast(emission_factors.factor as varchar)),
-                   ' + ' order by list_position(['coal', 'oil', 'gas'], inputs.measure))
+        {{ ordered_text("printf('%s %s × %s', inputs.measure, cast(inputs.value as " ~ text_type() ~ "), cast(emission_factors.factor as " ~ text_type() ~ "))",
+                        ' + ', list_index(array_of(["'coal'", "'oil'", "'gas'"]), 'inputs.measure')) }}
             || printf(' = %s 万吨 CO2 (emission_factors: t CO2 per t of coal and of oil, per 10k m³ of gas)',
-                      cast(round(sum(inputs.value * emission_factors.factor), 4) as varchar)) as detail,
+                      cast(round(sum(inputs.value * emission_factors.factor), 4) as {{ text_type() }})) as detail,
         inputs.component_period as period, sum(inputs.value * emission_factors.factor) as value, '万吨' as unit,
-        cast(null as varchar) as extract, cast(null as bigint) as file_id, cast(null as bigint) as source_row,
+        cast(null as {{ text_type() }}) as extract, cast(null as bigint) as file_id, cast(null as bigint) as source_row,
         used.period || ' 1 ' || inputs.component_period || ' 0' as sort_key
     from used
     join inputs on inputs.indicator = used.indicator and inputs.region_code = used.region_code and inputs.period = used.period
@@ -387,19 +435,19 @@ steps as (
     select rows_.target_id, rows_.region_code, rows_.as_of, 10 as step_order, 0 as depth, 'target' as step,
         rows_.name_zh || ' ' || rows_.name_en as label,
         printf('%s：%s — target %s %s %s by %s%s%s', rows_.clause, rows_.target_text_zh, rows_.comparator,
-               cast(rows_.target_value as varchar), rows_.unit, strftime(rows_.deadline, '%Y-%m-%d'),
+               cast(rows_.target_value as {{ text_type() }}), rows_.unit, {{ format_time("rows_.deadline", '%Y-%m-%d') }},
                coalesce(' (' || rows_.target_note || ')', ''),
                case when rows_.target_value_source = 'allocation' then
-                        '; 目标值来自分解下达 the region''s target comes from the plan_allocations extract'
+                        '; 目标值来自分解下达 the region{{ apostrophe() }}s target comes from the plan_allocations extract'
                         || case when rows_.target_value_illustrative then '（示意 illustrative）' else '' end
                     || coalesce(printf(', %s row %d, received %s +08:00', files.path, allocations.source_row,
-                                       strftime(files.received_at, '%Y-%m-%d %H:%M')), '')
+                                       {{ format_time("files.received_at", '%Y-%m-%d %H:%M') }}), '')
                     else '' end) as detail,
-        cast(null as varchar) as period, rows_.target_value as value, rows_.unit,
+        cast(null as {{ text_type() }}) as period, rows_.target_value as value, rows_.unit,
         case when rows_.target_value_source = 'allocation' then 'plan_allocations' end as extract,
         case when rows_.target_value_source = 'allocation' then allocations.file_id end as file_id,
         case when rows_.target_value_source = 'allocation' then allocations.source_row end as source_row,
-        cast(null as varchar) as sort_key
+        cast(null as {{ text_type() }}) as sort_key
     from rows_
     left join allocations using (target_id, region_code)
     left join files on files.file_id = allocations.file_id
@@ -410,15 +458,15 @@ steps as (
         concat_ws('; ',
             case when rows_.completion_ratio is not null then
                 printf('完成率 completion %.1f%% (achieved %s of required %s)', 100 * rows_.completion_ratio,
-                       cast(round(rows_.achieved, 4) as varchar), cast(round(rows_.required, 4) as varchar)) end,
+                       cast(round(rows_.achieved, 4) as {{ text_type() }}), cast(round(rows_.required, 4) as {{ text_type() }})) end,
             case when rows_.time_elapsed_ratio is not null then
                 printf('时间进度 time elapsed %.1f%% (%s → %s, judged at %s)', 100 * rows_.time_elapsed_ratio,
-                       strftime(rows_.progress_from, '%Y-%m-%d'), strftime(rows_.deadline, '%Y-%m-%d'),
-                       coalesce(strftime(rows_.data_period_end, '%Y-%m-%d'), strftime(rows_.as_of, '%Y-%m-%d'))) end,
+                       {{ format_time("rows_.progress_from", '%Y-%m-%d') }}, {{ format_time("rows_.deadline", '%Y-%m-%d') }},
+                       coalesce({{ format_time("rows_.data_period_end", '%Y-%m-%d') }}, {{ format_time("rows_.as_of", '%Y-%m-%d') }})) end,
             case rows_.status
                 when 'no_data' then '无数据 no figure yet'
                 when 'achieved' then '已完成 met by a final figure (or an amount or milestone that cannot go back)'
-                when 'about_met' then '约数达标 met when rounded to the plan''s precision'
+                when 'about_met' then '约数达标 met when rounded to the plan{{ apostrophe() }}s precision'
                 when 'missed' then '未完成 the deadline has passed and the target is not met'
                 when 'incomplete' then '数据不完整 past the deadline with a part missing: neither achieved nor missed'
                 when 'on_track' then printf('进度正常 on track: met so far, or completion ≥ %.0f%% × time elapsed (warning_thresholds)',
@@ -439,18 +487,18 @@ steps as (
         projection.projected_status_label,
         concat_ws('; ',
             case when projection.projected_value is not null then
-                printf('预测期末值 projected at %s: %s %s (区间 range %s–%s; 全期进度 the whole period''s pace%s) against the target %s',
-                       strftime(projection.deadline, '%Y-%m-%d'), cast(round(projection.projected_value, 4) as varchar), projection.unit,
-                       cast(round(projection.projected_low, 4) as varchar), cast(round(projection.projected_high, 4) as varchar),
+                printf('预测期末值 projected at %s: %s %s (区间 range %s–%s; 全期进度 the whole period{{ apostrophe() }}s pace%s) against the target %s',
+                       {{ format_time("projection.deadline", '%Y-%m-%d') }}, cast(round(projection.projected_value, 4) as {{ text_type() }}), projection.unit,
+                       cast(round(projection.projected_low, 4) as {{ text_type() }}), cast(round(projection.projected_high, 4) as {{ text_type() }}),
                        -- with less than a year of figures there is no last-four-quarters pace: the
                        -- projection's note says so (target_projection), and the range is not said to add one
                        case when contains(projection.note, 'less than a year of figures') then ''
-                            else ', 区间为近四季度进度 the range adds the last four quarters'' pace' end,
-                       cast(projection.target_value as varchar)) end,
+                            else ', 区间为近四季度进度 the range adds the last four quarters{{ apostrophe() }} pace' end,
+                       cast(projection.target_value as {{ text_type() }})) end,
             projection.projected_method,
             case when projection.required_pace_per_quarter is not null then
-                printf('需 needed: %s / 季度 quarter, %s / 年 year (%s)', cast(round(projection.required_pace_per_quarter, 4) as varchar),
-                       cast(round(projection.required_pace_per_year, 4) as varchar), projection.required_pace_note)
+                printf('需 needed: %s / 季度 quarter, %s / 年 year (%s)', cast(round(projection.required_pace_per_quarter, 4) as {{ text_type() }}),
+                       cast(round(projection.required_pace_per_year, 4) as {{ text_type() }}), projection.required_pace_note)
                  else projection.required_pace_note end,
             projection.note),
         null, projection.projected_value, projection.unit, null, null, null, null
@@ -466,28 +514,28 @@ steps as (
             when rows_.measure = 'cut' and rows_.kind = 'annual_reduction' then
                 printf('1 − (I(%s) / I(%s))^(1/%d) = 1 − (%s / %s)^(1/%d) = %s %% a year (cumulative 1 − I(t)/I(b) = %s %%)',
                        levels.latest_period, levels.base_period, year(rows_.data_period_end) - rows_.base_year,
-                       cast(round(levels.latest_level, 6) as varchar), cast(round(levels.base_level, 6) as varchar), year(rows_.data_period_end) - rows_.base_year,
-                       cast(round(rows_.actual_value, 4) as varchar), cast(round(rows_.cumulative_value, 4) as varchar))
-            when rows_.measure = 'cut' and rows_.indicator like '%\_emissions' escape '\' then
+                       cast(round(levels.latest_level, 6) as {{ text_type() }}), cast(round(levels.base_level, 6) as {{ text_type() }}), year(rows_.data_period_end) - rows_.base_year,
+                       cast(round(rows_.actual_value, 4) as {{ text_type() }}), cast(round(rows_.cumulative_value, 4) as {{ text_type() }}))
+            when rows_.measure = 'cut' and right(rows_.indicator, 10) = '_emissions' then
                 -- a pollutant total is a delivered total, not an intensity
                 printf('1 − 排放总量 total(%s) / 排放总量 total(%s) = 1 − %s / %s = %s %%', levels.latest_period, levels.base_period,
-                       cast(round(levels.latest_level, 6) as varchar), cast(round(levels.base_level, 6) as varchar), cast(round(rows_.actual_value, 4) as varchar))
+                       cast(round(levels.latest_level, 6) as {{ text_type() }}), cast(round(levels.base_level, 6) as {{ text_type() }}), cast(round(rows_.actual_value, 4) as {{ text_type() }}))
             when rows_.measure = 'cut' then
                 printf('1 − I(%s) / I(%s) = 1 − %s / %s = %s %%%s', levels.latest_period, levels.base_period,
-                       cast(round(levels.latest_level, 6) as varchar), cast(round(levels.base_level, 6) as varchar), cast(round(rows_.actual_value, 4) as varchar),
+                       cast(round(levels.latest_level, 6) as {{ text_type() }}), cast(round(levels.base_level, 6) as {{ text_type() }}), cast(round(rows_.actual_value, 4) as {{ text_type() }}),
                        case when rows_.is_estimate then '（年内估算 within-year estimate）' else '' end)
             when rows_.measure = 'growth' then
                 printf('(V(%s) / V(%s))^(1/%d) − 1 = (%s / %s)^(1/%d) − 1 = %s %%', levels.latest_period, levels.base_period,
-                       year(rows_.data_period_end) - rows_.base_year, cast(round(levels.latest_level, 6) as varchar), cast(round(levels.base_level, 6) as varchar),
-                       year(rows_.data_period_end) - rows_.base_year, cast(round(rows_.actual_value, 4) as varchar))
+                       year(rows_.data_period_end) - rows_.base_year, cast(round(levels.latest_level, 6) as {{ text_type() }}), cast(round(levels.base_level, 6) as {{ text_type() }}),
+                       year(rows_.data_period_end) - rows_.base_year, cast(round(rows_.actual_value, 4) as {{ text_type() }}))
             when rows_.measure = 'level' then
-                printf('latest %s (%s) − start %s = achieved %s; required %s − %s = %s', cast(round(rows_.actual_value, 4) as varchar),
-                       levels.latest_period, cast(round(rows_.base_value, 4) as varchar), cast(round(rows_.achieved, 4) as varchar),
-                       cast(round(rows_.target_value, 4) as varchar), cast(round(rows_.base_value, 4) as varchar), cast(round(rows_.required, 4) as varchar))
+                printf('latest %s (%s) − start %s = achieved %s; required %s − %s = %s', cast(round(rows_.actual_value, 4) as {{ text_type() }}),
+                       levels.latest_period, cast(round(rows_.base_value, 4) as {{ text_type() }}), cast(round(rows_.achieved, 4) as {{ text_type() }}),
+                       cast(round(rows_.target_value, 4) as {{ text_type() }}), cast(round(rows_.base_value, 4) as {{ text_type() }}), cast(round(rows_.required, 4) as {{ text_type() }}))
             when rows_.measure = 'flow' then
-                printf('sum of %d figures from %s to %s = %s %s', coalesce(levels.figures, 0), strftime(rows_.progress_from, '%Y-%m-%d'),
-                       strftime(rows_.data_period_end, '%Y-%m-%d'), cast(round(rows_.actual_value, 4) as varchar), rows_.unit)
-            else printf('latest figure (%s) = %s', levels.latest_period, cast(round(rows_.actual_value, 4) as varchar))
+                printf('sum of %d figures from %s to %s = %s %s', coalesce(levels.figures, 0), {{ format_time("rows_.progress_from", '%Y-%m-%d') }},
+                       {{ format_time("rows_.data_period_end", '%Y-%m-%d') }}, cast(round(rows_.actual_value, 4) as {{ text_type() }}), rows_.unit)
+            else printf('latest figure (%s) = %s', levels.latest_period, cast(round(rows_.actual_value, 4) as {{ text_type() }}))
         end,
         null, rows_.actual_value, rows_.unit, null, null, null, null
     from rows_ left join levels using (target_id, region_code, as_of)
@@ -497,20 +545,20 @@ steps as (
         printf('%s %s (%s)', coalesce(indicators.name_zh, used.indicator), used.period, used.use),
         case
             when used.is_estimate then printf('年内估算 within-year estimate: I(%d) × (1 − r(%s)) = %s × (1 − %s) = %s, r = 1 − (%s / %s) / (%s / %s)',
-                                             year(used.period_end) - 1, used.period, cast(round(previous_year.value, 6) as varchar),
-                                             cast(round(intensities.cut_yoy, 6) as varchar), cast(round(used.value, 6) as varchar),
-                                             cast(round(intensities.numerator, 4) as varchar), cast(round(intensities.denominator, 4) as varchar),
-                                             cast(round(same_period.numerator, 4) as varchar), cast(round(same_period.denominator, 4) as varchar))
+                                             year(used.period_end) - 1, used.period, cast(round(previous_year.value, 6) as {{ text_type() }}),
+                                             cast(round(intensities.cut_yoy, 6) as {{ text_type() }}), cast(round(used.value, 6) as {{ text_type() }}),
+                                             cast(round(intensities.numerator, 4) as {{ text_type() }}), cast(round(intensities.denominator, 4) as {{ text_type() }}),
+                                             cast(round(same_period.numerator, 4) as {{ text_type() }}), cast(round(same_period.denominator, 4) as {{ text_type() }}))
             when intensities.denominator is not null and intensities.denominator <> 1 then
-                printf('%s / %s = %s', cast(round(intensities.numerator, 4) as varchar), cast(round(intensities.denominator, 4) as varchar), cast(round(used.value, 6) as varchar))
-            else printf('%s %s', cast(round(used.value, 6) as varchar), coalesce(used.unit, ''))
+                printf('%s / %s = %s', cast(round(intensities.numerator, 4) as {{ text_type() }}), cast(round(intensities.denominator, 4) as {{ text_type() }}), cast(round(used.value, 6) as {{ text_type() }}))
+            else printf('%s %s', cast(round(used.value, 6) as {{ text_type() }}), coalesce(used.unit, ''))
         end,
         used.period, used.value, used.unit, null, null, null, used.period || ' 0'
     from used
     left join indicators on indicators.indicator = used.indicator
     left join indicator_values as previous_year
         on previous_year.indicator = used.indicator and previous_year.region_code = used.region_code
-        and previous_year.period = cast(year(used.period_end) - 1 as varchar) and used.is_estimate
+        and previous_year.period = cast(year(used.period_end) - 1 as {{ text_type() }}) and used.is_estimate
     left join intensities as same_period
         on same_period.indicator = used.indicator and same_period.region_code = used.region_code
         and same_period.period = (year(used.period_end) - 1) || right(used.period, 2) and used.is_estimate
@@ -522,11 +570,11 @@ steps as (
     select used.target_id, used.region_code, used.as_of, 40, 2, 'chain',
         printf('%s %s', case when inputs.measure like 'gdp%' then '可比价GDP comparable GDP'
                              else '可比价工业增加值 comparable industrial value added' end, inputs.component_period),
-        printf('%s × %s = %s', cast(round(any_value(inputs.value) filter (where inputs.role = 'price_base'), 4) as varchar),
-               coalesce(string_agg(printf('%s/100', cast(inputs.value as varchar)), ' × ' order by inputs.input_period)
-                            filter (where inputs.role = 'index'), '1'),
+        printf('%s × %s = %s', cast(round(any_value(inputs.value) filter (where inputs.role = 'price_base'), 4) as {{ text_type() }}),
+               coalesce({{ ordered_text("printf('%s/100', cast(inputs.value as " ~ text_type() ~ "))", ' × ', 'inputs.input_period',
+                                        "inputs.role = 'index'") }}, '1'),
                cast(round(any_value(case when inputs.measure like 'gdp%' then gdp_comparable.gdp_comparable
-                                    else gdp_comparable.industrial_va_comparable end), 4) as varchar)),
+                                    else gdp_comparable.industrial_va_comparable end), 4) as {{ text_type() }})),
         inputs.component_period, null, '亿元（2013年价格）', null, null, null,
         used.period || ' 1 ' || inputs.component_period || ' 3'
     from used
@@ -539,8 +587,8 @@ steps as (
     select used.target_id, used.region_code, used.as_of, 40, case when inputs.role in ('price_base', 'index') then 3 else 2 end,
         'input',
         printf('%s %s %s (%s, %s)', inputs.measure, inputs.region_code, inputs.input_period, inputs.role, inputs.component_role),
-        printf('%s%s — %s%s row %d, received %s +08:00', cast(inputs.value as varchar), coalesce(' ' || inputs.unit, ''), files.path,
-               coalesce(', sheet ' || files.sheet, ''), inputs.source_row, strftime(files.received_at, '%Y-%m-%d %H:%M')),
+        printf('%s%s — %s%s row %d, received %s +08:00', cast(inputs.value as {{ text_type() }}), coalesce(' ' || inputs.unit, ''), files.path,
+               coalesce(', sheet ' || files.sheet, ''), inputs.source_row, {{ format_time("files.received_at", '%Y-%m-%d %H:%M') }}),
         inputs.input_period, inputs.value, inputs.unit, inputs.extract, inputs.file_id, inputs.source_row,
         printf('%s 1 %s %d %s %s 0', used.period, inputs.component_period, inputs.role_order, inputs.measure, inputs.input_period)
     from used
@@ -552,13 +600,13 @@ steps as (
         'superseded',
         printf('%s %s %s %s', inputs.measure, inputs.region_code, inputs.input_period,
                {{ revision_word('s.value', 'inputs.value') }}),
-        printf('%s%s — %s%s row %d, received %s +08:00 (%s)', cast(s.value as varchar), coalesce(' ' || inputs.unit, ''), files.path,
-               coalesce(', sheet ' || files.sheet, ''), s.source_row, strftime(files.received_at, '%Y-%m-%d %H:%M'), {{ revision_note('s.value', 'inputs.value') }}),
+        printf('%s%s — %s%s row %d, received %s +08:00 (%s)', cast(s.value as {{ text_type() }}), coalesce(' ' || inputs.unit, ''), files.path,
+               coalesce(', sheet ' || files.sheet, ''), s.source_row, {{ format_time("files.received_at", '%Y-%m-%d %H:%M') }}, {{ revision_note('s.value', 'inputs.value') }}),
         inputs.input_period, s.value, inputs.unit, inputs.extract, s.file_id, s.source_row,
         printf('%s 1 %s %d %s %s 1', used.period, inputs.component_period, inputs.role_order, inputs.measure, inputs.input_period)
     from used
-    join inputs on inputs.indicator = used.indicator and inputs.region_code = used.region_code and inputs.period = used.period,
-        unnest(inputs.superseded) as t(s)
+    join (select inputs.*, s from inputs {{ lateral_unnest('inputs.superseded', 't', 's') }}) as inputs
+        on inputs.indicator = used.indicator and inputs.region_code = used.region_code and inputs.period = used.period
     join files on files.file_id = s.file_id
     union all
     -- 8. missing parts: a sum short of a part (and, for a province sum of cities, which ones)
@@ -566,14 +614,11 @@ steps as (
         printf('缺少部分 missing parts %s', used.period),
         printf('应有%d份，实有%d份 %d of %d parts%s', used.parts_expected, used.parts_present, used.parts_present,
                used.parts_expected,
-               coalesce('; 缺 missing: ' || (select string_agg(regions.name_zh || ' ' || regions.code, ', ' order by regions.code)
-                                             from regions
-                                             where regions.level = 'city' and used.region_code = '210000'
-                                               and not exists (select 1 from indicator_values as part
-                                                               where part.indicator = used.indicator and part.period = used.period
-                                                                 and part.region_code = regions.code)), '')),
+               coalesce('; 缺 missing: ' || missing_cities.cities, '')),
         used.period, null, null, null, null, null, used.period
     from used
+    left join missing_cities
+        on used.region_code = '210000' and missing_cities.indicator = used.indicator and missing_cities.period = used.period
     where used.parts_present < used.parts_expected
     union all
     select rows_.target_id, rows_.region_code, rows_.as_of, 81, 1, 'missing', '缺少部分 missing parts (total)',
@@ -586,18 +631,17 @@ steps as (
     union all
     -- 9. series not listed value by value: the deliveries of each extract behind the target
     select rows_.target_id, rows_.region_code, rows_.as_of, 90, 1, 'deliveries',
-        printf('%s: %d files', extract.name, count(files.file_id)),
-        printf('%d rows loaded; newest %s received %s +08:00', sum(files.rows_loaded), arg_max(files.path, files.file_id),
-               strftime(max(files.received_at), '%Y-%m-%d %H:%M')),
-        null, null, null, extract.name, max(files.file_id), null, extract.name
-    from rows_,
-        unnest(string_split(rows_.source_extracts, ' ')) as extract(name)
-    join files on files.extract = extract.name and files.status = 'loaded'
-        and files.file_id not in (select file_id from withdrawals)
+        printf('%s: %d files', rows_.extract_name, count(files.file_id)),
+        printf('%d rows loaded; newest %s received %s +08:00', sum(files.rows_loaded), {{ arg_max('files.path', 'files.file_id') }},
+               {{ format_time("max(files.received_at)", '%Y-%m-%d %H:%M') }}),
+        null, null, null, rows_.extract_name, max(files.file_id), null, rows_.extract_name
+    from row_extracts as rows_
+    join files on files.extract = rows_.extract_name and files.status = 'loaded'
     left join file_periods on file_periods.file_id = files.file_id
-    where rows_.indicator not in (select distinct indicator from inputs)
+    where files.file_id not in (select file_id from withdrawals)
+        and rows_.indicator not in (select distinct indicator from inputs)
         and coalesce(file_periods.first_period_end <= rows_.as_of, true)
-    group by rows_.target_id, rows_.region_code, rows_.as_of, extract.name
+    group by rows_.target_id, rows_.region_code, rows_.as_of, rows_.extract_name
     union all
     -- 10. the checks on the target's own inputs (CTE input_checks)
     select * from input_checks

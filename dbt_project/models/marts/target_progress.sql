@@ -138,7 +138,7 @@ noted as (
         nullif(concat_ws('; ',
             case when status = 'on_track' and met then '暂已达标 met so far' end,
             case when status = 'on_track' and not met and about_met then '暂约达标 about met so far' end,
-            case when status = 'about_met' then '约数达标（按计划精度取整后达到目标）about met: reaches the target when rounded to the plan''s precision' end,
+            case when status = 'about_met' then '约数达标（按计划精度取整后达到目标）about met: reaches the target when rounded to the plan{{ apostrophe() }}s precision' end,
             case when is_estimate then '年内估算 within-year estimate' end,
             case when is_incomplete then printf('数据不完整：应有%d份，实有%d份 incomplete: %d of %d parts',
                                                 parts_expected, parts_present, parts_present, parts_expected) end,

@@ -171,9 +171,9 @@ select
     meets as projected_meets_target,
     -- a range that straddles the target: the two paces disagree, and the label says which is which
     case when meets and not meets_recent
-             then '按全期进度可达标，按近四季度进度无法达标 projection: meets at the whole period''s pace, misses at the last four quarters'' pace'
+             then '按全期进度可达标，按近四季度进度无法达标 projection: meets at the whole period{{ apostrophe() }}s pace, misses at the last four quarters{{ apostrophe() }} pace'
          when not meets and meets_recent
-             then '按全期进度无法达标，按近四季度进度可达标 projection: misses at the whole period''s pace, meets at the last four quarters'' pace'
+             then '按全期进度无法达标，按近四季度进度可达标 projection: misses at the whole period{{ apostrophe() }}s pace, meets at the last four quarters{{ apostrophe() }} pace'
          when meets then '按当前进度预计可达标 projection: meets the target at this pace'
          when not meets then '按当前进度预计无法达标 projection: misses the target at this pace'
          when kind = 'milestone' then '里程碑无进度可外推 projection: a milestone has no pace to continue'
@@ -181,9 +181,9 @@ select
     end as projected_status_label,
     case space
         when 'linear' then case when kind = 'level'
-            then '线性趋势：起始以来的平均变化延续 linear trend: the level''s average change since the start continues'
-            else '线性外推：起始以来的平均进度延续 linear: the amount''s average pace since the start continues' end
-        when 'compound' then '复合外推：1 − (1 − c)^(T/t) compound: the cut''s pace since the start continues, 1 − (1 − c)^(T/t)'
+            then '线性趋势：起始以来的平均变化延续 linear trend: the level{{ apostrophe() }}s average change since the start continues'
+            else '线性外推：起始以来的平均进度延续 linear: the amount{{ apostrophe() }}s average pace since the start continues' end
+        when 'compound' then '复合外推：1 − (1 − c)^(T/t) compound: the cut{{ apostrophe() }}s pace since the start continues, 1 − (1 − c)^(T/t)'
         when 'rate_cut' then '年均降低率延续 average annual cut since the base year continues'
         when 'rate_growth' then '年均增速延续 average annual growth since the base year continues'
     end as projected_method,
