@@ -447,3 +447,66 @@ case when count({{ x }}) filter (where {{ condition }}) > 0
 {% macro spark__lateral_series(start, stop, step, alias, column) -%}
 lateral view explode(case when {{ start }} <= {{ stop }} then sequence({{ start }}, {{ stop }}, {{ step }}) end) {{ alias }} as {{ column }}
 {%- endmacro %}
+
+{# A number as text, as DuckDB writes a DOUBLE (cast(x as varchar): the shortest text that reads
+   back as the same double, plain from 1e-4 up to 1e16, else 1e-05 / 1.5e+16). Spark's cast writes
+   Java's form, which turns to 1.0E-4 below 0.001 and from 1e7 up: rewritten to DuckDB's. #}
+{% macro number_text(x) -%}
+{{ return(adapter.dispatch('number_text')(x)) }}
+{%- endmacro %}
+{% macro default__number_text(x) -%}
+cast({{ x }} as varchar)
+{%- endmacro %}
+{% macro spark__number_text(x) -%}
+{%- set s = "cast(abs(" ~ x ~ ") as string)" -%}
+{%- set m = "substring_index(" ~ s ~ ", 'E', 1)" -%}
+{%- set k = "cast(substring_index(" ~ s ~ ", 'E', -1) as int)" -%}
+{%- set d = "regexp_replace(replace(" ~ m ~ ", '.', ''), '(?<=.)0+$', '')" -%}
+case when instr(cast({{ x }} as string), 'E') = 0 then cast({{ x }} as string)
+     else concat(case when {{ x }} < 0 then '-' else '' end,
+        case when {{ k }} between -4 and -1 then concat('0.', repeat('0', -{{ k }} - 1), {{ d }})
+             when {{ k }} between 7 and 15 then
+                 case when length({{ d }}) <= {{ k }} + 1 then concat(rpad({{ d }}, {{ k }} + 1, '0'), '.0')
+                      else concat(substr({{ d }}, 1, {{ k }} + 1), '.', substr({{ d }}, {{ k }} + 2)) end
+             else concat(regexp_replace({{ m }}, '\\.0$', ''), 'e', case when {{ k }} < 0 then '-' else '+' end,
+                         lpad(cast(abs({{ k }}) as string), 2, '0'))
+        end)
+end
+{%- endmacro %}
+
+{# Text as a date when it reads as one (DuckDB's try_cast(text as date)), else NULL. Spark's cast
+   would read a bare number ('540717') as a year: only YYYY-MM-DD (or YYYY/MM/DD) counts there. #}
+{% macro text_to_date(text) -%}
+{{ return(adapter.dispatch('text_to_date')(text)) }}
+{%- endmacro %}
+{% macro default__text_to_date(text) -%}
+try_cast({{ text }} as date)
+{%- endmacro %}
+{% macro spark__text_to_date(text) -%}
+case when {{ text }} rlike '^[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}$' then try_cast(replace({{ text }}, '/', '-') as date) end
+{%- endmacro %}
+
+{# A number for printf's %.Nf. Java's formatter rounds the shortest decimal text of a double half
+   up (79.55 → 79.6), C's rounds its exact binary value (79.549999… → 79.5, DuckDB): on Spark the
+   exact value goes in, as a decimal of 18 places. #}
+{% macro fixed_point(x) -%}
+{{ return(adapter.dispatch('fixed_point')(x)) }}
+{%- endmacro %}
+{% macro default__fixed_point(x) -%}
+{{ x }}
+{%- endmacro %}
+{% macro spark__fixed_point(x) -%}
+cast({{ x }} as decimal(38, 18))
+{%- endmacro %}
+
+{# printf(format, args…) that is NULL when an argument is NULL, as DuckDB's; Spark's prints "null". #}
+{% macro format_text(format, args) -%}
+{{ return(adapter.dispatch('format_text')(format, args)) }}
+{%- endmacro %}
+{% macro default__format_text(format, args) -%}
+printf({{ format }}, {{ args | join(', ') }})
+{%- endmacro %}
+{% macro spark__format_text(format, args) -%}
+case when {% for a in args %}({{ a }}) is null{{ ' or ' if not loop.last }}{% endfor %} then null
+     else printf({{ format }}, {{ args | join(', ') }}) end
+{%- endmacro %}

@@ -58,7 +58,7 @@ case
         then last_day(make_date(cast(left({{ text }}, 4) as integer), cast(right({{ text }}, 2) as integer), 1))
     when {{ full_match(text, "'(19|20)[0-9]{2}年([1-9]|0[1-9]|1[0-2])月'") }}
         then last_day(make_date(cast(left({{ text }}, 4) as integer), cast(regexp_extract({{ text }}, '年([0-9]+)月', 1) as integer), 1))
-    else try_cast(left({{ text }}, 10) as date)
+    else {{ text_to_date('left(' ~ text ~ ', 10)') }}
 end
 {%- endmacro %}
 

@@ -7,6 +7,6 @@ case when {{ old_value }} is not distinct from {{ current_value }} then '未变 
 
 -- the note after a superseded delivery's detail: what replaced it, or that it is unchanged
 {% macro revision_note(old_value, current_value) -%}
-case when {{ old_value }} is not distinct from {{ current_value }} then 'unchanged 未变: re-delivered as ' || cast({{ current_value }} as {{ text_type() }})
-     else 'replaced by ' || cast({{ current_value }} as {{ text_type() }}) end
+case when {{ old_value }} is not distinct from {{ current_value }} then 'unchanged 未变: re-delivered as ' || {{ number_text(current_value) }}
+     else 'replaced by ' || {{ number_text(current_value) }} end
 {%- endmacro %}

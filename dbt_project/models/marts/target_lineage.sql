@@ -139,7 +139,8 @@ used as (
         indicator_values.period, indicator_values.period_end, indicator_values.value, indicator_values.unit,
         indicator_values.is_estimate, indicator_values.parts_expected, indicator_values.parts_present,
         indicator_values.period_type as figure_period_type,
-        row_number() over (partition by rows_.target_id, rows_.region_code, rows_.as_of, indicator_values.period) as figure_rank,
+        row_number() over (partition by rows_.target_id, rows_.region_code, rows_.as_of, indicator_values.period
+                           order by indicator_values.period_end) as figure_rank,
         case
             when rows_.measure in ('cut', 'growth') and indicator_values.period_type = 'year'
                  and year(indicator_values.period_end) = rows_.base_year then 'base'
@@ -225,7 +226,7 @@ delivered_used as (
 delivered_rows as (
     select delivered_used.target_id, delivered_used.region_code, delivered_used.as_of, 40 as step_order, 2 as depth,
         'input' as step, printf('%s %s %s (delivered)', delivered_used.measure, delivered_used.region_code, delivered_used.period) as label,
-        printf('%s%s — %s%s row %d, received %s +08:00', cast(delivered_used.value as {{ text_type() }}), coalesce(' ' || delivered_used.unit, ''),
+        printf('%s%s — %s%s row %d, received %s +08:00', {{ number_text("delivered_used.value") }}, coalesce(' ' || delivered_used.unit, ''),
                files.path, coalesce(', sheet ' || files.sheet, ''), delivered_used.source_row,
                {{ format_time("files.received_at", '%Y-%m-%d %H:%M') }}) as detail,
         delivered_used.period, delivered_used.value, delivered_used.unit, delivered_used.extract, delivered_used.file_id,
@@ -237,7 +238,7 @@ delivered_rows as (
     select delivered_used.target_id, delivered_used.region_code, delivered_used.as_of, 40, 3, 'superseded',
         printf('%s %s %s %s', delivered_used.measure, delivered_used.region_code, delivered_used.period,
                {{ revision_word('s.value', 'delivered_used.value') }}),
-        printf('%s%s — %s%s row %d, received %s +08:00 (%s)', cast(s.value as {{ text_type() }}), coalesce(' ' || delivered_used.unit, ''),
+        printf('%s%s — %s%s row %d, received %s +08:00 (%s)', {{ number_text("s.value") }}, coalesce(' ' || delivered_used.unit, ''),
                files.path, coalesce(', sheet ' || files.sheet, ''), s.source_row, {{ format_time("files.received_at", '%Y-%m-%d %H:%M') }},
                {{ revision_note('s.value', 'delivered_used.value') }}),
         delivered_used.period, s.value, delivered_used.unit, delivered_used.extract, s.file_id, s.source_row,
@@ -415,10 +416,10 @@ co2_sums as (
     -- CO2 = coal × factor + oil × factor + gas × factor (int_co2_intensity, the emission_factors seed)
     select used.target_id, used.region_code, used.as_of, 40 as step_order, 2 as depth, 'figure' as step,
         printf('二氧化碳排放 CO2 emissions %s', inputs.component_period) as label,
-        {{ ordered_text("printf('%s %s × %s', inputs.measure, cast(inputs.value as " ~ text_type() ~ "), cast(emission_factors.factor as " ~ text_type() ~ "))",
+        {{ ordered_text("printf('%s %s × %s', inputs.measure, " ~ number_text('inputs.value') ~ ", " ~ number_text('emission_factors.factor') ~ ")",
                         ' + ', list_index(array_of(["'coal'", "'oil'", "'gas'"]), 'inputs.measure')) }}
             || printf(' = %s 万吨 CO2 (emission_factors: t CO2 per t of coal and of oil, per 10k m³ of gas)',
-                      cast(round(sum(inputs.value * emission_factors.factor), 4) as {{ text_type() }})) as detail,
+                      {{ number_text("round(sum(inputs.value * emission_factors.factor), 4)") }}) as detail,
         inputs.component_period as period, sum(inputs.value * emission_factors.factor) as value, '万吨' as unit,
         cast(null as {{ text_type() }}) as extract, cast(null as bigint) as file_id, cast(null as bigint) as source_row,
         used.period || ' 1 ' || inputs.component_period || ' 0' as sort_key
@@ -435,7 +436,7 @@ steps as (
     select rows_.target_id, rows_.region_code, rows_.as_of, 10 as step_order, 0 as depth, 'target' as step,
         rows_.name_zh || ' ' || rows_.name_en as label,
         printf('%s：%s — target %s %s %s by %s%s%s', rows_.clause, rows_.target_text_zh, rows_.comparator,
-               cast(rows_.target_value as {{ text_type() }}), rows_.unit, {{ format_time("rows_.deadline", '%Y-%m-%d') }},
+               {{ number_text("rows_.target_value") }}, rows_.unit, {{ format_time("rows_.deadline", '%Y-%m-%d') }},
                coalesce(' (' || rows_.target_note || ')', ''),
                case when rows_.target_value_source = 'allocation' then
                         '; 目标值来自分解下达 the region{{ apostrophe() }}s target comes from the plan_allocations extract'
@@ -457,10 +458,10 @@ steps as (
         rows_.status || ' / ' || coalesce(rows_.warning_level, '—') || coalesce(' ' || rows_.warning_grade_zh, ''),
         concat_ws('; ',
             case when rows_.completion_ratio is not null then
-                printf('完成率 completion %.1f%% (achieved %s of required %s)', 100 * rows_.completion_ratio,
-                       cast(round(rows_.achieved, 4) as {{ text_type() }}), cast(round(rows_.required, 4) as {{ text_type() }})) end,
+                printf('完成率 completion %.1f%% (achieved %s of required %s)', {{ fixed_point('100 * rows_.completion_ratio') }},
+                       {{ number_text("round(rows_.achieved, 4)") }}, {{ number_text("round(rows_.required, 4)") }}) end,
             case when rows_.time_elapsed_ratio is not null then
-                printf('时间进度 time elapsed %.1f%% (%s → %s, judged at %s)', 100 * rows_.time_elapsed_ratio,
+                printf('时间进度 time elapsed %.1f%% (%s → %s, judged at %s)', {{ fixed_point('100 * rows_.time_elapsed_ratio') }},
                        {{ format_time("rows_.progress_from", '%Y-%m-%d') }}, {{ format_time("rows_.deadline", '%Y-%m-%d') }},
                        coalesce({{ format_time("rows_.data_period_end", '%Y-%m-%d') }}, {{ format_time("rows_.as_of", '%Y-%m-%d') }})) end,
             case rows_.status
@@ -470,11 +471,11 @@ steps as (
                 when 'missed' then '未完成 the deadline has passed and the target is not met'
                 when 'incomplete' then '数据不完整 past the deadline with a part missing: neither achieved nor missed'
                 when 'on_track' then printf('进度正常 on track: met so far, or completion ≥ %.0f%% × time elapsed (warning_thresholds)',
-                                            100 * thresholds.on_track)
+                                            {{ fixed_point('100 * thresholds.on_track') }})
                 when 'behind' then printf('进度滞后 behind: completion below %.0f%% but at least %.0f%% × time elapsed (warning_thresholds)',
-                                          100 * thresholds.on_track, 100 * thresholds.behind)
+                                          {{ fixed_point('100 * thresholds.on_track') }}, {{ fixed_point('100 * thresholds.behind') }})
                 when 'off_track' then printf('严重滞后 off track: completion below %.0f%% × time elapsed, moving the wrong way, or a cap exceeded (warning_thresholds)',
-                                             100 * thresholds.behind)
+                                             {{ fixed_point('100 * thresholds.behind') }})
             end,
             case when rows_.kind = 'annual_reduction' then '年均目标按年计 a per-year rate: every year must meet it, time does not scale it' end,
             rows_.note),
@@ -488,17 +489,17 @@ steps as (
         concat_ws('; ',
             case when projection.projected_value is not null then
                 printf('预测期末值 projected at %s: %s %s (区间 range %s–%s; 全期进度 the whole period{{ apostrophe() }}s pace%s) against the target %s',
-                       {{ format_time("projection.deadline", '%Y-%m-%d') }}, cast(round(projection.projected_value, 4) as {{ text_type() }}), projection.unit,
-                       cast(round(projection.projected_low, 4) as {{ text_type() }}), cast(round(projection.projected_high, 4) as {{ text_type() }}),
+                       {{ format_time("projection.deadline", '%Y-%m-%d') }}, {{ number_text("round(projection.projected_value, 4)") }}, projection.unit,
+                       {{ number_text("round(projection.projected_low, 4)") }}, {{ number_text("round(projection.projected_high, 4)") }},
                        -- with less than a year of figures there is no last-four-quarters pace: the
                        -- projection's note says so (target_projection), and the range is not said to add one
                        case when contains(projection.note, 'less than a year of figures') then ''
                             else ', 区间为近四季度进度 the range adds the last four quarters{{ apostrophe() }} pace' end,
-                       cast(projection.target_value as {{ text_type() }})) end,
+                       {{ number_text("projection.target_value") }}) end,
             projection.projected_method,
             case when projection.required_pace_per_quarter is not null then
-                printf('需 needed: %s / 季度 quarter, %s / 年 year (%s)', cast(round(projection.required_pace_per_quarter, 4) as {{ text_type() }}),
-                       cast(round(projection.required_pace_per_year, 4) as {{ text_type() }}), projection.required_pace_note)
+                printf('需 needed: %s / 季度 quarter, %s / 年 year (%s)', {{ number_text("round(projection.required_pace_per_quarter, 4)") }},
+                       {{ number_text("round(projection.required_pace_per_year, 4)") }}, projection.required_pace_note)
                  else projection.required_pace_note end,
             projection.note),
         null, projection.projected_value, projection.unit, null, null, null, null
@@ -514,28 +515,28 @@ steps as (
             when rows_.measure = 'cut' and rows_.kind = 'annual_reduction' then
                 printf('1 − (I(%s) / I(%s))^(1/%d) = 1 − (%s / %s)^(1/%d) = %s %% a year (cumulative 1 − I(t)/I(b) = %s %%)',
                        levels.latest_period, levels.base_period, year(rows_.data_period_end) - rows_.base_year,
-                       cast(round(levels.latest_level, 6) as {{ text_type() }}), cast(round(levels.base_level, 6) as {{ text_type() }}), year(rows_.data_period_end) - rows_.base_year,
-                       cast(round(rows_.actual_value, 4) as {{ text_type() }}), cast(round(rows_.cumulative_value, 4) as {{ text_type() }}))
+                       {{ number_text("round(levels.latest_level, 6)") }}, {{ number_text("round(levels.base_level, 6)") }}, year(rows_.data_period_end) - rows_.base_year,
+                       {{ number_text("round(rows_.actual_value, 4)") }}, {{ number_text("round(rows_.cumulative_value, 4)") }})
             when rows_.measure = 'cut' and right(rows_.indicator, 10) = '_emissions' then
                 -- a pollutant total is a delivered total, not an intensity
                 printf('1 − 排放总量 total(%s) / 排放总量 total(%s) = 1 − %s / %s = %s %%', levels.latest_period, levels.base_period,
-                       cast(round(levels.latest_level, 6) as {{ text_type() }}), cast(round(levels.base_level, 6) as {{ text_type() }}), cast(round(rows_.actual_value, 4) as {{ text_type() }}))
+                       {{ number_text("round(levels.latest_level, 6)") }}, {{ number_text("round(levels.base_level, 6)") }}, {{ number_text("round(rows_.actual_value, 4)") }})
             when rows_.measure = 'cut' then
                 printf('1 − I(%s) / I(%s) = 1 − %s / %s = %s %%%s', levels.latest_period, levels.base_period,
-                       cast(round(levels.latest_level, 6) as {{ text_type() }}), cast(round(levels.base_level, 6) as {{ text_type() }}), cast(round(rows_.actual_value, 4) as {{ text_type() }}),
+                       {{ number_text("round(levels.latest_level, 6)") }}, {{ number_text("round(levels.base_level, 6)") }}, {{ number_text("round(rows_.actual_value, 4)") }},
                        case when rows_.is_estimate then '（年内估算 within-year estimate）' else '' end)
             when rows_.measure = 'growth' then
                 printf('(V(%s) / V(%s))^(1/%d) − 1 = (%s / %s)^(1/%d) − 1 = %s %%', levels.latest_period, levels.base_period,
-                       year(rows_.data_period_end) - rows_.base_year, cast(round(levels.latest_level, 6) as {{ text_type() }}), cast(round(levels.base_level, 6) as {{ text_type() }}),
-                       year(rows_.data_period_end) - rows_.base_year, cast(round(rows_.actual_value, 4) as {{ text_type() }}))
+                       year(rows_.data_period_end) - rows_.base_year, {{ number_text("round(levels.latest_level, 6)") }}, {{ number_text("round(levels.base_level, 6)") }},
+                       year(rows_.data_period_end) - rows_.base_year, {{ number_text("round(rows_.actual_value, 4)") }})
             when rows_.measure = 'level' then
-                printf('latest %s (%s) − start %s = achieved %s; required %s − %s = %s', cast(round(rows_.actual_value, 4) as {{ text_type() }}),
-                       levels.latest_period, cast(round(rows_.base_value, 4) as {{ text_type() }}), cast(round(rows_.achieved, 4) as {{ text_type() }}),
-                       cast(round(rows_.target_value, 4) as {{ text_type() }}), cast(round(rows_.base_value, 4) as {{ text_type() }}), cast(round(rows_.required, 4) as {{ text_type() }}))
+                printf('latest %s (%s) − start %s = achieved %s; required %s − %s = %s', {{ number_text("round(rows_.actual_value, 4)") }},
+                       levels.latest_period, {{ number_text("round(rows_.base_value, 4)") }}, {{ number_text("round(rows_.achieved, 4)") }},
+                       {{ number_text("round(rows_.target_value, 4)") }}, {{ number_text("round(rows_.base_value, 4)") }}, {{ number_text("round(rows_.required, 4)") }})
             when rows_.measure = 'flow' then
                 printf('sum of %d figures from %s to %s = %s %s', coalesce(levels.figures, 0), {{ format_time("rows_.progress_from", '%Y-%m-%d') }},
-                       {{ format_time("rows_.data_period_end", '%Y-%m-%d') }}, cast(round(rows_.actual_value, 4) as {{ text_type() }}), rows_.unit)
-            else printf('latest figure (%s) = %s', levels.latest_period, cast(round(rows_.actual_value, 4) as {{ text_type() }}))
+                       {{ format_time("rows_.data_period_end", '%Y-%m-%d') }}, {{ number_text("round(rows_.actual_value, 4)") }}, rows_.unit)
+            else printf('latest figure (%s) = %s', levels.latest_period, {{ number_text("round(rows_.actual_value, 4)") }})
         end,
         null, rows_.actual_value, rows_.unit, null, null, null, null
     from rows_ left join levels using (target_id, region_code, as_of)
@@ -544,14 +545,19 @@ steps as (
     select used.target_id, used.region_code, used.as_of, 40, 1, 'figure',
         printf('%s %s (%s)', coalesce(indicators.name_zh, used.indicator), used.period, used.use),
         case
+            -- (NULL without the same period's figures, as DuckDB's printf gives for a NULL argument;
+            -- Spark's would print "null")
+            when used.is_estimate and (previous_year.value is null or intensities.cut_yoy is null
+                                       or intensities.numerator is null or intensities.denominator is null
+                                       or same_period.numerator is null or same_period.denominator is null) then null
             when used.is_estimate then printf('年内估算 within-year estimate: I(%d) × (1 − r(%s)) = %s × (1 − %s) = %s, r = 1 − (%s / %s) / (%s / %s)',
-                                             year(used.period_end) - 1, used.period, cast(round(previous_year.value, 6) as {{ text_type() }}),
-                                             cast(round(intensities.cut_yoy, 6) as {{ text_type() }}), cast(round(used.value, 6) as {{ text_type() }}),
-                                             cast(round(intensities.numerator, 4) as {{ text_type() }}), cast(round(intensities.denominator, 4) as {{ text_type() }}),
-                                             cast(round(same_period.numerator, 4) as {{ text_type() }}), cast(round(same_period.denominator, 4) as {{ text_type() }}))
+                                             year(used.period_end) - 1, used.period, {{ number_text("round(previous_year.value, 6)") }},
+                                             {{ number_text("round(intensities.cut_yoy, 6)") }}, {{ number_text("round(used.value, 6)") }},
+                                             {{ number_text("round(intensities.numerator, 4)") }}, {{ number_text("round(intensities.denominator, 4)") }},
+                                             {{ number_text("round(same_period.numerator, 4)") }}, {{ number_text("round(same_period.denominator, 4)") }})
             when intensities.denominator is not null and intensities.denominator <> 1 then
-                printf('%s / %s = %s', cast(round(intensities.numerator, 4) as {{ text_type() }}), cast(round(intensities.denominator, 4) as {{ text_type() }}), cast(round(used.value, 6) as {{ text_type() }}))
-            else printf('%s %s', cast(round(used.value, 6) as {{ text_type() }}), coalesce(used.unit, ''))
+                printf('%s / %s = %s', {{ number_text("round(intensities.numerator, 4)") }}, {{ number_text("round(intensities.denominator, 4)") }}, {{ number_text("round(used.value, 6)") }})
+            else printf('%s %s', {{ number_text("round(used.value, 6)") }}, coalesce(used.unit, ''))
         end,
         used.period, used.value, used.unit, null, null, null, used.period || ' 0'
     from used
@@ -570,11 +576,12 @@ steps as (
     select used.target_id, used.region_code, used.as_of, 40, 2, 'chain',
         printf('%s %s', case when inputs.measure like 'gdp%' then '可比价GDP comparable GDP'
                              else '可比价工业增加值 comparable industrial value added' end, inputs.component_period),
-        printf('%s × %s = %s', cast(round(any_value(inputs.value) filter (where inputs.role = 'price_base'), 4) as {{ text_type() }}),
-               coalesce({{ ordered_text("printf('%s/100', cast(inputs.value as " ~ text_type() ~ "))", ' × ', 'inputs.input_period',
-                                        "inputs.role = 'index'") }}, '1'),
-               cast(round(any_value(case when inputs.measure like 'gdp%' then gdp_comparable.gdp_comparable
-                                    else gdp_comparable.industrial_va_comparable end), 4) as {{ text_type() }})),
+        {{ format_text("'%s × %s = %s'", [
+               number_text("round(any_value(inputs.value) filter (where inputs.role = 'price_base'), 4)"),
+               "coalesce(" ~ ordered_text("printf('%s/100', " ~ number_text('inputs.value') ~ ")", ' × ', 'inputs.input_period',
+                                          "inputs.role = 'index'") ~ ", '1')",
+               number_text("round(any_value(case when inputs.measure like 'gdp%' then gdp_comparable.gdp_comparable
+                                    else gdp_comparable.industrial_va_comparable end), 4)")]) }},
         inputs.component_period, null, '亿元（2013年价格）', null, null, null,
         used.period || ' 1 ' || inputs.component_period || ' 3'
     from used
@@ -587,7 +594,7 @@ steps as (
     select used.target_id, used.region_code, used.as_of, 40, case when inputs.role in ('price_base', 'index') then 3 else 2 end,
         'input',
         printf('%s %s %s (%s, %s)', inputs.measure, inputs.region_code, inputs.input_period, inputs.role, inputs.component_role),
-        printf('%s%s — %s%s row %d, received %s +08:00', cast(inputs.value as {{ text_type() }}), coalesce(' ' || inputs.unit, ''), files.path,
+        printf('%s%s — %s%s row %d, received %s +08:00', {{ number_text("inputs.value") }}, coalesce(' ' || inputs.unit, ''), files.path,
                coalesce(', sheet ' || files.sheet, ''), inputs.source_row, {{ format_time("files.received_at", '%Y-%m-%d %H:%M') }}),
         inputs.input_period, inputs.value, inputs.unit, inputs.extract, inputs.file_id, inputs.source_row,
         printf('%s 1 %s %d %s %s 0', used.period, inputs.component_period, inputs.role_order, inputs.measure, inputs.input_period)
@@ -600,7 +607,7 @@ steps as (
         'superseded',
         printf('%s %s %s %s', inputs.measure, inputs.region_code, inputs.input_period,
                {{ revision_word('s.value', 'inputs.value') }}),
-        printf('%s%s — %s%s row %d, received %s +08:00 (%s)', cast(s.value as {{ text_type() }}), coalesce(' ' || inputs.unit, ''), files.path,
+        printf('%s%s — %s%s row %d, received %s +08:00 (%s)', {{ number_text("s.value") }}, coalesce(' ' || inputs.unit, ''), files.path,
                coalesce(', sheet ' || files.sheet, ''), s.source_row, {{ format_time("files.received_at", '%Y-%m-%d %H:%M') }}, {{ revision_note('s.value', 'inputs.value') }}),
         inputs.input_period, s.value, inputs.unit, inputs.extract, s.file_id, s.source_row,
         printf('%s 1 %s %d %s %s 1', used.period, inputs.component_period, inputs.role_order, inputs.measure, inputs.input_period)
