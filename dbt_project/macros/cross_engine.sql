@@ -486,17 +486,33 @@ try_cast({{ text }} as date)
 case when {{ text }} rlike '^[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}$' then try_cast(replace({{ text }}, '/', '-') as date) end
 {%- endmacro %}
 
-{# A number for printf's %.Nf. Java's formatter rounds the shortest decimal text of a double half
-   up (79.55 → 79.6), C's rounds its exact binary value (79.549999… → 79.5, DuckDB): on Spark the
-   exact value goes in, as a decimal of 18 places. #}
-{% macro fixed_point(x) -%}
-{{ return(adapter.dispatch('fixed_point')(x)) }}
+{# A number for printf's %.<digits>f (digits 0–6). C's printf (DuckDB) rounds the exact binary
+   value of a double (79.549999… → 79.5); Java's formatter rounds its shortest decimal text half up
+   (79.55 → 79.6), and a cast to a decimal goes through that text too. On Spark the value is
+   rounded first as C would: x·10^digits = p + err exactly (Dekker's product: p the double
+   product, err its rounding error), and where p sits exactly on a half, err says which side the
+   exact value is on (none: half to even). The rounded value then prints as it is. #}
+{% macro fixed_point(x, digits) -%}
+{{ return(adapter.dispatch('fixed_point')(x, digits)) }}
 {%- endmacro %}
-{% macro default__fixed_point(x) -%}
+{% macro default__fixed_point(x, digits) -%}
 {{ x }}
 {%- endmacro %}
-{% macro spark__fixed_point(x) -%}
-cast({{ x }} as decimal(38, 18))
+{% macro spark__fixed_point(x, digits) -%}
+{%- set b = (10 ** digits) ~ 'D' -%}
+{%- set a = 'cast(' ~ x ~ ' as double)' -%}
+{%- set p = '(' ~ a ~ ' * ' ~ b ~ ')' -%}
+{%- set c = '(134217729D * ' ~ a ~ ')' -%}
+{%- set ah = '(' ~ c ~ ' - (' ~ c ~ ' - ' ~ a ~ '))' -%}
+{%- set err = '((' ~ ah ~ ' * ' ~ b ~ ' - ' ~ p ~ ') + (' ~ a ~ ' - ' ~ ah ~ ') * ' ~ b ~ ')' -%}
+{%- set rounded -%}
+case when {{ p }} - floor({{ p }}) = 0.5D
+      then case when {{ err }} > 0 then ceil({{ p }}) when {{ err }} < 0 then floor({{ p }})
+                else floor({{ p }}) + pmod(floor({{ p }}), 2) end
+      else round({{ p }}) end
+{%- endset -%}
+{#- (a negative value that rounds to 0 prints as -0, as in C) -#}
+(({{ rounded }}) / {{ b }} * case when {{ a }} < 0 and ({{ rounded }}) = 0 then -1D else 1D end)
 {%- endmacro %}
 
 {# printf(format, args…) that is NULL when an argument is NULL, as DuckDB's; Spark's prints "null". #}

@@ -10,9 +10,8 @@
     {{ return(adapter.dispatch('register_lake_sources')()) }}
 {% endmacro %}
 
-{% macro default__register_lake_sources() %}
-    select 1 as sources_are_the_warehouse_tables
-{% endmacro %}
+{#- (an empty hook: dbt runs nothing) -#}
+{% macro default__register_lake_sources() %}{% endmacro %}
 
 {% macro spark__register_lake_sources() %}
     {%- set lake = var('lake', env_var('PLANTRACK_LAKE', '../data/lake')) -%}
@@ -34,5 +33,4 @@
                              ~ lake ~ "/" ~ node.schema ~ "/" ~ node.identifier ~ "'") -%}
         {%- endfor -%}
     {%- endif -%}
-    select 1 as lake_sources_registered
 {% endmacro %}

@@ -458,10 +458,10 @@ steps as (
         rows_.status || ' / ' || coalesce(rows_.warning_level, '—') || coalesce(' ' || rows_.warning_grade_zh, ''),
         concat_ws('; ',
             case when rows_.completion_ratio is not null then
-                printf('完成率 completion %.1f%% (achieved %s of required %s)', {{ fixed_point('100 * rows_.completion_ratio') }},
+                printf('完成率 completion %.1f%% (achieved %s of required %s)', {{ fixed_point('100 * rows_.completion_ratio', 1) }},
                        {{ number_text("round(rows_.achieved, 4)") }}, {{ number_text("round(rows_.required, 4)") }}) end,
             case when rows_.time_elapsed_ratio is not null then
-                printf('时间进度 time elapsed %.1f%% (%s → %s, judged at %s)', {{ fixed_point('100 * rows_.time_elapsed_ratio') }},
+                printf('时间进度 time elapsed %.1f%% (%s → %s, judged at %s)', {{ fixed_point('100 * rows_.time_elapsed_ratio', 1) }},
                        {{ format_time("rows_.progress_from", '%Y-%m-%d') }}, {{ format_time("rows_.deadline", '%Y-%m-%d') }},
                        coalesce({{ format_time("rows_.data_period_end", '%Y-%m-%d') }}, {{ format_time("rows_.as_of", '%Y-%m-%d') }})) end,
             case rows_.status
@@ -471,11 +471,11 @@ steps as (
                 when 'missed' then '未完成 the deadline has passed and the target is not met'
                 when 'incomplete' then '数据不完整 past the deadline with a part missing: neither achieved nor missed'
                 when 'on_track' then printf('进度正常 on track: met so far, or completion ≥ %.0f%% × time elapsed (warning_thresholds)',
-                                            {{ fixed_point('100 * thresholds.on_track') }})
+                                            {{ fixed_point('100 * thresholds.on_track', 0) }})
                 when 'behind' then printf('进度滞后 behind: completion below %.0f%% but at least %.0f%% × time elapsed (warning_thresholds)',
-                                          {{ fixed_point('100 * thresholds.on_track') }}, {{ fixed_point('100 * thresholds.behind') }})
+                                          {{ fixed_point('100 * thresholds.on_track', 0) }}, {{ fixed_point('100 * thresholds.behind', 0) }})
                 when 'off_track' then printf('严重滞后 off track: completion below %.0f%% × time elapsed, moving the wrong way, or a cap exceeded (warning_thresholds)',
-                                             {{ fixed_point('100 * thresholds.behind') }})
+                                             {{ fixed_point('100 * thresholds.behind', 0) }})
             end,
             case when rows_.kind = 'annual_reduction' then '年均目标按年计 a per-year rate: every year must meet it, time does not scale it' end,
             rows_.note),

@@ -150,8 +150,8 @@ noted as (
             case when data_period_end < least(as_of, window_end) and status <> 'no_data' and measure <> 'milestone' then
                      printf('%s后无新数据 no new data since %s', {{ format_time('data_period_end', '%Y-%m-%d') }}, {{ format_time('data_period_end', '%Y-%m-%d') }}) end,
             case when cumulative_value is not null then
-                     printf('累计降低%.2f%%（较%d年）cumulative cut %.2f %% since %d', {{ fixed_point('cumulative_value') }}, base_year,
-                            {{ fixed_point('cumulative_value') }}, base_year) end,
+                     printf('累计降低%.2f%%（较%d年）cumulative cut %.2f %% since %d', {{ fixed_point('cumulative_value', 2) }}, base_year,
+                            {{ fixed_point('cumulative_value', 2) }}, base_year) end,
             case when base_is_first_figure then
                      printf('起始前无数值，自首个数据（%s）起算 no value before the start: measured from the first figure (%s)',
                             {{ format_time('cast(progress_from - interval 1 day as date)', '%Y-%m-%d') }},
