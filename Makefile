@@ -10,7 +10,7 @@ export UV_COMPILE_BYTECODE := 1
 export DAGSTER_HOME := $(CURDIR)
 export PLANTRACK_DAGSTER_STORAGE ?= $(CURDIR)/.dagster
 
-.PHONY: install browser run test test-fast bench bench-year dev clean
+.PHONY: install browser spark run test test-fast test-spark bench bench-year dev clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -38,13 +38,32 @@ browser:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
 	fi
 
-## The test suite.
-test: install browser
+## The Spark engine (`plantrack run --engine spark`): a Java runtime from Debian when there is
+## none of version 17 or later (needs root or sudo), and PySpark with dbt-spark, the lock's optional group `spark`.
+## After `make install` (which syncs without the group), this syncs it again.
+$(VENV)/.spark-installed: $(VENV)/.installed
+	@if ! java -version 2>&1 | grep -qE 'version "(1[7-9]|[2-9][0-9])'; then \
+	  echo "installing Debian's Java 17 runtime (openjdk-17-jre-headless) for Spark 4 (needs Java 17 or later)"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; \
+	fi
+	$(UV) sync --locked --group spark --python $(PYTHON)
+	touch $@
+
+spark: install $(VENV)/.spark-installed
+
+## The test suite (the Spark test included: it installs the Spark engine first).
+test: install browser spark
 	$(VENV)/bin/pytest
 
-## The fast tier: every test but those marked slow (the integration tests build warehouses).
+## The fast tier: every test but those marked slow (the integration tests build warehouses,
+## the Spark test among them).
 test-fast: install
 	$(VENV)/bin/pytest -m "not slow"
+
+## The Spark engine's tests: the same sample built on DuckDB and on Spark, every mart compared.
+test-spark: spark
+	$(VENV)/bin/pytest -m spark
 
 ## Benchmarks, as ratios: monitoring-feed ingest against a bare DuckDB read_csv (20M rows; CPU
 ## and wall); a night with one new day, and one with nothing new, against the full build of the

@@ -83,7 +83,12 @@ def _run(args, progress, started_at) -> int:
     from .resources import PlantrackSettings
 
     layout = Layout.from_env(landing=args.landing, warehouse=args.warehouse, exports=args.exports)
-    settings = PlantrackSettings.from_layout(layout, as_of=args.as_of)
+    try:
+        settings = PlantrackSettings.from_layout(layout, as_of=args.as_of, engine=args.engine)
+    except ValueError as unknown:  # PLANTRACK_ENGINE names no engine
+        progress.close()
+        print(f"not run 未运行: {unknown}", file=sys.stderr)
+        return EXIT_FAILED
     progress.stage("starting 启动: reading the dbt project and the checks")
     defs = build_definitions(settings)
     job = defs.resolve_job_def("nightly")
@@ -96,7 +101,7 @@ def _run(args, progress, started_at) -> int:
                 released = release_dead_holders(instance, log=lambda line: progress.say(f"released 释放: {line}"))
                 wait_for_pool(instance, max(0.0, args.wait - (time.monotonic() - started)), log=progress.say)
                 progress.stage("planning 计划: comparing the landing folder with the published warehouse")
-                plan = plan_run(layout, settings.as_of)
+                plan = plan_run(layout, settings.as_of, settings.engine)
                 progress.say(f"plan 计划: {plan.reason}")
                 log_file = layout.run_log(started_at)
                 progress.stage("starting the run 启动运行")
@@ -228,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warehouse")
     p.add_argument("--exports")
     p.add_argument("--as-of", help="the as-of date of the progress marts (YYYY-MM-DD)")
+    p.add_argument("--engine", choices=["duckdb", "spark"],
+                   help="where dbt builds the models: duckdb (embedded, one machine) or spark (dbt-spark: "
+                        "`make spark`; PLANTRACK_SPARK_MASTER, PLANTRACK_LAKE) — default PLANTRACK_ENGINE, else duckdb")
     p.add_argument("--verbose", "-v", action="store_true",
                    help="show Dagster's and dbt's log lines instead of the progress display "
                         "(they always go to the run's log file, which the summary names)")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dagster as dg
 from pydantic import PrivateAttr
 
+from .core.lake import engine_from_env
 from .core.layout import Layout
 from .core.lock import build_lock
 from .core.publish import ensure_working_file
@@ -15,25 +16,30 @@ from .liveness import TAG_RELEASED, process_tags, release_dead_holders
 
 class PlantrackSettings(dg.ConfigurableResource):
     """Landing folder (offices' deliveries), published DuckDB warehouse file, exports folder,
-    and the as-of date of the progress marts (empty: today)."""
+    the as-of date of the progress marts (empty: today), and the engine dbt's models build on
+    (duckdb, or spark: core.lake)."""
 
     landing: str
     warehouse: str
     exports: str
     as_of: str = ""
+    engine: str = "duckdb"
     _lock: object = PrivateAttr(default=None)
 
     @classmethod
-    def from_layout(cls, layout: Layout, as_of: str | None = None) -> "PlantrackSettings":
+    def from_layout(cls, layout: Layout, as_of: str | None = None, engine: str | None = None) -> "PlantrackSettings":
+        """``engine``: the command's --engine, else PLANTRACK_ENGINE, else duckdb."""
         return cls(landing=str(layout.landing), warehouse=str(layout.published), exports=str(layout.exports),
-                   as_of=as_of or "")
+                   as_of=as_of or "", engine=engine_from_env(engine))
 
     @classmethod
     def from_env(cls, **overrides) -> "PlantrackSettings":
         """Paths from ``overrides`` (landing, warehouse, exports), the environment or the data
-        folder (core.layout); ``as_of`` from ``overrides``."""
+        folder (core.layout); ``as_of`` and ``engine`` from ``overrides`` (the engine else
+        PLANTRACK_ENGINE)."""
         as_of = overrides.pop("as_of", None)
-        return cls.from_layout(Layout.from_env(**overrides), as_of)
+        engine = overrides.pop("engine", None)
+        return cls.from_layout(Layout.from_env(**overrides), as_of, engine)
 
     @property
     def layout(self) -> Layout:

@@ -36,7 +36,7 @@ def landing_fingerprint(settings: PlantrackSettings, now: float | None = None) -
 
 def planned_request(context, settings: PlantrackSettings, **kwargs) -> dg.RunRequest:
     """A run of what the new files touch (core.planning), or of everything."""
-    plan = plan_run(settings.layout, settings.as_of)
+    plan = plan_run(settings.layout, settings.as_of, settings.engine)
     if plan.changed is not None and context.repository_def is None:  # no asset graph to select from
         plan = Plan(None, plan.reason + " (no asset graph at hand: full build)")
     keys = None if plan.changed is None else asset_selection(plan, context.repository_def)

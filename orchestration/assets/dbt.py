@@ -16,6 +16,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from packaging import version
 
 from ..core.checks import REFUSED_BY_CHECKS, blocking
+from ..core.lake import dbt_on_engine
 from ..core.layout import DBT_DIR, DBT_EXECUTABLE
 from ..core.manifest import MANIFEST, prepare_manifest
 from ..core.planning import dbt_build, refresh_args
@@ -76,14 +77,17 @@ def _build(context, dbt: DbtCliResource, settings: PlantrackSettings):
     # the warehouse file reaches dbt's profile as a var; dbt unit tests check the SQL against
     # fixed fixtures, not the data: they run in `make test` (test_dbt_unit_tests.py), not nightly.
     # Profile and vars are the same in both steps and every run of a warehouse, and so is the
-    # target folder: dbt's partial parsing reuses the last parse instead of parsing the project
-    # again. Threads: one per core (independent models build side by side).
-    dbt_vars = {"as_of": settings.as_of, "warehouse": str(layout.working.resolve())}
-    # a working file built by other code: its incremental models are rebuilt, not added to
-    refresh = refresh_args(layout, settings.as_of)
-    yield from dbt.cli(["build", "--exclude", "resource_type:unit_test", "--vars", json.dumps(dbt_vars),
-                        "--threads", str(os.cpu_count() or 1), *refresh],
-                       context=context, target_path=layout.dbt_target).stream()
+    # target folder (one per engine): dbt's partial parsing reuses the last parse instead of
+    # parsing the project again. Threads: one per core (independent models build side by side).
+    # On Spark (core.lake.dbt_on_engine): the lake written before, Spark's tables copied back after.
+    # A working file built by other code (or on the other engine): its incremental models are
+    # rebuilt, not added to.
+    refresh = refresh_args(layout, settings.as_of, settings.engine)
+    with dbt_on_engine(layout, settings.engine, log=context.log.info) as (engine_args, engine_vars):
+        dbt_vars = {"as_of": settings.as_of, "warehouse": str(layout.working.resolve()), **engine_vars}
+        yield from dbt.cli(["build", "--exclude", "resource_type:unit_test", "--vars", json.dumps(dbt_vars),
+                            "--threads", str(os.cpu_count() or 1), *refresh, *engine_args],
+                           context=context, target_path=layout.dbt_target_for(settings.engine)).stream()
 
 
 @cache
@@ -95,7 +99,7 @@ def dbt_assets_defs() -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
                 exclude=MARTS_SELECTION, dagster_dbt_translator=TRANSLATOR, pool="duckdb_writer")
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: PlantrackSettings):
         complete = lambda: set(context.selected_asset_keys) == set(context.assets_def.keys)  # noqa: E731
-        with dbt_build(settings.layout, settings.as_of, complete):
+        with dbt_build(settings.layout, settings.as_of, complete, settings.engine):
             yield from _build(context, dbt, settings)
 
     @dbt_assets(manifest=MANIFEST, project=project, name="dbt_marts",

@@ -14,10 +14,17 @@
     <data>/reports/                       the progress bulletin and the data-quality page
                                           (beside the exports folder)
     <data>/logs/run_<UTC time>.log        a `plantrack run`'s whole log (Dagster, dbt); the last 90 kept
+    <data>/lake/<schema>/<table>/         on the Spark engine: every dbt source table as Parquet
+                                          (raw, meta, dq; the hourly feed in month=YYYY-MM/
+                                          folders), which Spark registers as the sources
+    <data>/spark/                         on the Spark engine: Spark's warehouse (the tables dbt
+                                          builds, warehouse/<schema>.db/<table>/) and metastore
 
 The data folder is ``PLANTRACK_DATA`` or ``./data``; ``PLANTRACK_LANDING``,
 ``PLANTRACK_WAREHOUSE`` and ``PLANTRACK_EXPORTS`` (or the command's options) move one part: the
 files named after the warehouse stay beside it, reports/ beside the exports folder.
+``PLANTRACK_LAKE`` and ``PLANTRACK_SPARK_DIR`` move the Spark engine's folders (a cluster points
+them at shared storage); by default they sit beside the warehouse, in the data folder.
 
 Outside a warehouse: ``dbt_project/target/`` holds the manifest the Dagster definitions are
 made from (written by `dbt parse`, no data in it)."""
@@ -122,6 +129,29 @@ class Layout:
     def run_log(self, started: dt.datetime) -> Path:
         """The whole log of the run started at ``started`` (aware): ``logs/run_<UTC>.log``."""
         return self.logs / f"run_{started.astimezone(dt.timezone.utc):%Y%m%dT%H%M%SZ}.log"
+
+    @property
+    def lake(self) -> Path:
+        """The Spark engine's copy of the dbt sources as Parquet (core.lake): ``PLANTRACK_LAKE``,
+        else ``lake/`` beside the warehouse. A cluster points it at storage every executor
+        reads: a shared path (NFS, or an object store mounted as a folder)."""
+        return Path(os.environ.get("PLANTRACK_LAKE") or self.published.resolve().parent / "lake")
+
+    @property
+    def spark_dir(self) -> Path:
+        """Spark's own folder (its warehouse of the tables dbt builds, and the Derby
+        metastore): ``PLANTRACK_SPARK_DIR``, else ``spark/`` beside the warehouse."""
+        return Path(os.environ.get("PLANTRACK_SPARK_DIR") or self.published.resolve().parent / "spark")
+
+    def spark_table(self, schema: str, table: str) -> Path:
+        """The Parquet folder of a table dbt built on Spark (Spark's default location of a
+        managed table: ``<spark_dir>/warehouse/<schema>.db/<table>``)."""
+        return self.spark_dir / "warehouse" / f"{schema}.db" / table
+
+    def dbt_target_for(self, engine: str) -> Path:
+        """dbt's target folder for one engine: each engine's profile is its own, so each keeps
+        its own partial parse (switching engines never re-parses the other's)."""
+        return self.dbt_target if engine == "duckdb" else self.dbt_target.with_name(f"{self.dbt_target.name}-{engine}")
 
     @property
     def dbt_target(self) -> Path:

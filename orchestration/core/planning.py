@@ -41,8 +41,13 @@ _PROJECT_FILES = [PROJECT_ROOT / "dbt_project" / d for d in ("models", "seeds", 
      PROJECT_ROOT / "expectations" / "suites", PROJECT_ROOT / "expectations" / "run.py"]
 
 
-def project_fingerprint(as_of: str) -> str:
+def project_fingerprint(as_of: str, engine: str = "duckdb") -> str:
+    """What the models are built from besides the data: the project's files, the as-of date
+    and the engine (a switch of engine rebuilds everything: the other engine's tables are not
+    there; the DuckDB engine's fingerprint is the one it always was)."""
     digest = hashlib.sha256(f"as_of={as_of}\n".encode())
+    if engine != "duckdb":
+        digest.update(f"engine={engine}\n".encode())
     for root in _PROJECT_FILES:
         for path in sorted([root] if root.is_file() else root.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
@@ -71,7 +76,7 @@ def _write_state(layout: Layout, fingerprint: str | None) -> None:
 
 
 @contextmanager
-def dbt_build(layout: Layout, as_of: str, complete: Callable[[], bool]):
+def dbt_build(layout: Layout, as_of: str, complete: Callable[[], bool], engine: str = "duckdb"):
     """Around dbt's rebuild of the working file, keep the record of what it was built from.
 
     Until the build ends, the working file counts as built from nothing (a build killed midway
@@ -86,7 +91,7 @@ def dbt_build(layout: Layout, as_of: str, complete: Callable[[], bool]):
             before = rows[0][0] if rows else None
     _write_state(layout, None)
     yield
-    current = project_fingerprint(as_of)
+    current = project_fingerprint(as_of, engine)
     with duckdb.connect(str(layout.working)) as con:
         if complete() or before == current:
             con.execute("INSERT OR REPLACE INTO meta.build_state VALUES ('dbt_project', ?, now())", [current])
@@ -95,7 +100,7 @@ def dbt_build(layout: Layout, as_of: str, complete: Callable[[], bool]):
             con.execute("DELETE FROM meta.build_state WHERE name = 'dbt_project'")
 
 
-def refresh_args(layout: Layout, as_of: str) -> list[str]:
+def refresh_args(layout: Layout, as_of: str, engine: str = "duckdb") -> list[str]:
     """dbt's ``--full-refresh`` when the working file's models were not built from the current
     dbt project (``meta.build_state``: another fingerprint, or none), else []. The incremental
     models (``int_monitoring_outlet_days``, ``int_file_periods``) only add what new deliveries
@@ -110,7 +115,7 @@ def refresh_args(layout: Layout, as_of: str) -> list[str]:
                 if has_table(con, "meta", "build_state") else []
     except duckdb.Error:
         built = []
-    return [] if built and built[0][0] == project_fingerprint(as_of) else ["--full-refresh"]
+    return [] if built and built[0][0] == project_fingerprint(as_of, engine) else ["--full-refresh"]
 
 
 @dataclass
@@ -164,17 +169,19 @@ def _published_record(layout: Layout) -> dict | str:
         con.close()
 
 
-def plan_run(layout: Layout, as_of: str = "") -> Plan:
+def plan_run(layout: Layout, as_of: str = "", engine: str = "duckdb") -> Plan:
     """Compare the landing folder and the working file's withdrawals with what the published
     warehouse was built from (its record) and say what to rebuild, and why."""
     if not layout.published.exists():
         return Plan(None, "first build: no published warehouse yet")
+    if engine == "spark" and not (layout.spark_dir / "warehouse").exists():
+        return Plan(None, f"full build: Spark's warehouse ({layout.spark_dir}) holds no tables yet")
     record = _published_record(layout)
     if isinstance(record, str):
         return Plan(None, f"full build: {record}")
-    current = project_fingerprint(as_of)
+    current = project_fingerprint(as_of, engine)
     if record["fingerprint"] != current:
-        return Plan(None, "full build: the dbt project, the contracts, the checks or the as-of date changed")
+        return Plan(None, "full build: the dbt project, the contracts, the checks, the as-of date or the engine changed")
     known, working = _working_state(layout)
     if known and working != current:
         return Plan(None, "full build: the last build did not finish, or was built from other code")
