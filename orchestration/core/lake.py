@@ -96,6 +96,13 @@ def export_table(con: duckdb.DuckDBPyConnection, lake: Path, schema: str, table:
         target = new / "part-0.parquet"
     rows = con.execute(f"COPY ({query}) TO {_quoted(target)} (FORMAT parquet, COMPRESSION zstd"
                        f"{', ' + options if options else ''})").fetchone()[0]
+    if partition and rows == 0:
+        # no month, no folder: Spark cannot tell a table's columns from an empty folder, so an
+        # empty feed is one empty file (its columns) in a month that holds no row
+        empty = new / f"{partition[0]}=none"
+        empty.mkdir(parents=True, exist_ok=True)
+        con.execute(f"COPY (SELECT * FROM {schema}.{table} LIMIT 0) TO {_quoted(empty / 'part-0.parquet')} "
+                    "(FORMAT parquet)")
     if before_swap:
         before_swap(new)
     if folder.exists():
