@@ -29,18 +29,23 @@ FLOAT_TYPES = {"DOUBLE", "FLOAT", "REAL"}
 # What depends on when a build ran, not on the engine: a lineage row of a check names the time
 # of the evaluation (the checks ran at another minute in each build)
 WHEN_EVALUATED = re.compile(r"evaluation of \d{4}-\d{2}-\d{2} \d{2}:\d{2} \+08:00")
-# besides the marts, what the checks and the gate read from the models (values; their types
-# are not declared by a contract)
+# besides the marts, what the checks and the gate read from the models: their values (their
+# types are not declared by a contract: a DuckDB sum of integers is a HUGEINT, Spark's a BIGINT)
 ALSO_COMPARED = ("quality", "intermediate")
 
 
-def _table_rows(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[list[tuple[str, str]], list[tuple]]:
+def _table_rows(con: duckdb.DuckDBPyConnection, relation: str,
+                by_name: bool = False) -> tuple[list[tuple[str, str]], list[tuple]]:
     """(columns with their DuckDB types, rows sorted by the columns that are not floats first,
-    so that two builds list their rows alike even when a float differs in its last bits)."""
-    cols = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
-    cols = [(c[0], c[1]) for c in cols]
+    so that two builds list their rows alike even when a float differs in its last bits).
+    ``by_name``: the columns in the order of their names (a table without a contract: Spark puts
+    a partition column last)."""
+    cols = [(c[0], c[1]) for c in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+    if by_name:
+        cols = sorted(cols)
+    select = ", ".join(f'"{c}"' for c, _ in cols)
     rows = [tuple(WHEN_EVALUATED.sub("evaluation of <time>", v) if isinstance(v, str) else v for v in row)
-            for row in con.execute(f"SELECT * FROM {relation}").fetchall()]
+            for row in con.execute(f"SELECT {select} FROM {relation}").fetchall()]
     order = sorted(range(len(cols)), key=lambda i: cols[i][1] in FLOAT_TYPES)
     return cols, sorted(rows, key=lambda r: [(r[i] is None, str(r[i])) for i in order])
 
@@ -94,8 +99,8 @@ def schema_differences(one: Path, other: Path, schemas: tuple[str, ...], types: 
                 found.append(f"{schema}: tables only on DuckDB {sorted(names['a'] - names['b'])}, "
                              f"only on Spark {sorted(names['b'] - names['a'])}")
             for table in sorted(names["a"] & names["b"]):
-                line = first_difference(f"{schema}.{table}", _table_rows(con, f'a.{schema}."{table}"'),
-                                        _table_rows(con, f'b.{schema}."{table}"'), types)
+                line = first_difference(f"{schema}.{table}", _table_rows(con, f'a.{schema}."{table}"', not types),
+                                        _table_rows(con, f'b.{schema}."{table}"', not types), types)
                 if line:
                     found.append(line)
         return found
