@@ -102,13 +102,15 @@ def _run(args, progress, started_at) -> int:
                 wait_for_pool(instance, max(0.0, args.wait - (time.monotonic() - started)), log=progress.say)
                 progress.stage("planning 计划: comparing the landing folder with the published warehouse")
                 plan = plan_run(layout, settings.as_of, settings.engine)
-                progress.say(f"plan 计划: {plan.reason}")
+                progress.say(f"plan 计划: {plan.reason}"
+                             + (f" · engine 引擎: {settings.engine}" if settings.engine != "duckdb" else ""))
                 log_file = layout.run_log(started_at)
                 progress.stage("starting the run 启动运行")
                 with run_output(progress, log_file, verbose=args.verbose):
                     result = job.execute_in_process(
                         instance=instance, raise_on_error=False, asset_selection=asset_selection(plan, defs),
-                        tags={"plantrack/trigger": "cli", "plantrack/plan": plan.reason[:200]},
+                        tags={"plantrack/trigger": "cli", "plantrack/plan": plan.reason[:200],
+                              "plantrack/engine": settings.engine},
                         run_config={"loggers": run_loggers(log_file, verbose=args.verbose)})
                 progress.stage("summary 摘要: reading what the run left")
                 summary = summarize_run(instance, result.run_id, layout)
