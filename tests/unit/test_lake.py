@@ -179,3 +179,23 @@ def test_the_engine_is_chosen_by_option_then_environment(monkeypatch):
     monkeypatch.setenv("PLANTRACK_ENGINE", "trino")
     with pytest.raises(ValueError, match="'trino'"):
         engine_from_env()
+
+
+def test_switching_engine_rebuilds_everything(tmp_path, monkeypatch):
+    """The other engine holds none of the models the published build made: the first build on
+    it is a full one; then its nights are planned incrementally as on DuckDB."""
+    from orchestration.core.planning import plan_run, project_fingerprint, write_record
+
+    monkeypatch.delenv("PLANTRACK_SPARK_DIR", raising=False)
+    layout = Layout(landing=tmp_path / "landing", published=tmp_path / "w.duckdb", exports=tmp_path / "exports")
+    layout.landing.mkdir()
+    layout.published.touch()
+    write_record(layout, {"fingerprint": project_fingerprint(""), "files": [], "withdrawals": []})
+    assert plan_run(layout).changed == []  # built on DuckDB, nothing new
+    assert plan_run(layout, engine="spark").reason.startswith("full build: Spark's warehouse")
+    (layout.spark_dir / "warehouse").mkdir(parents=True)
+    assert plan_run(layout, engine="spark").reason == \
+        "full build: the dbt project, the contracts, the checks, the as-of date or the engine changed"
+    write_record(layout, {"fingerprint": project_fingerprint("", "spark"), "files": [], "withdrawals": []})
+    assert plan_run(layout, engine="spark").changed == []
+    assert plan_run(layout).changed is None  # and back
