@@ -9,7 +9,8 @@ gate and the publication stay on DuckDB; only dbt's models build on Spark):
 - **back, Spark's tables** (``copy_back``): the tables and seeds dbt built on Spark (Parquet
   under ``Layout.spark_table``) replace the same-named tables of the working file, read with
   DuckDB's read_parquet, so that everything after dbt reads them as on the DuckDB engine. A
-  mart's columns get the types of its contract (the DuckDB types the marts are declared with).
+  mart's columns get the types of its contract as the DuckDB target declares it (the manifest
+  the Dagster definitions are made from, parsed with the default target).
 
 A table of the lake is replaced whole, never edited: written beside (``.<table>.new``), then
 swapped in by two renames (the old one to ``.<table>.old``, the new one into place). A process
@@ -254,5 +255,8 @@ def dbt_on_engine(layout: Layout, engine: str, log: Callable[[str], None] = prin
         yield ["--target", engine], {"lake": str(layout.lake.resolve()), "spark_dir": str(layout.spark_dir.resolve())}
     finally:
         if results.exists():
-            manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+            # the nodes as the DuckDB target declares them (MANIFEST, parsed with the default
+            # target): their contracts' data types are DuckDB's, which the copies must have —
+            # the Spark target's manifest declares Spark's (string, timestamp_ntz)
+            manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
             copy_back(layout, built_tables(json.loads(results.read_text(encoding="utf-8")), manifest), log=log)
