@@ -13,6 +13,7 @@ import os
 import re
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 
@@ -78,32 +79,74 @@ def build_lock(layout: Layout, log=None, timeout: float | None = DEFAULT_WAIT_SE
 
 
 def _wait_for_leftover_writers(layout: Layout, deadline: float | None, log) -> None:
-    """Wait while a process that outlived its build still has the working file open.
+    """Wait while a process that outlived its build still writes what the next build writes.
 
     The build lock dies with the build's process, but not with its children: a ``dbt`` that a
-    killed run started keeps writing the working file until its next line to the dead parent's
-    pipe ends it. The next build must not start on a file being written, nor fail on DuckDB's
-    lock, so it waits for that writer (DuckDB's error names its pid), within the same wait.
-    Raises BuildBusy when the deadline passes first."""
-    if not layout.working.exists():
-        return
+    killed run started keeps building until its next line to the dead parent's pipe ends it —
+    on DuckDB writing the working file, on Spark (issue 19) Spark's tables, with the Derby
+    metastore of ``Layout.spark_dir`` booted in its JVM. The next build must not start beside it
+    (two dbt writing the same tables; DuckDB's lock, Derby's "Another instance of Derby may
+    have already booted the database"), so it waits for that writer, within the same wait.
+    Raises BuildBusy, naming the process, when the deadline passes first."""
     said = -60.0
     while True:
-        try:
-            duckdb.connect(str(layout.working), read_only=True).close()
+        busy = _working_file_writer(layout) or _metastore_writer(layout)
+        if busy is None:
             return
-        except duckdb.IOException as e:
-            if "lock" not in str(e).lower():
-                raise
-            held_by = _LOCK_HOLDER.search(str(e))
-            who = f"pid {held_by.group(1)}" if held_by else "another process"
-            if deadline is not None and time.monotonic() >= deadline:
-                raise BuildBusy(f"{who}, left over from an earlier build, still has {layout.working.name} open") from None
-            if log and time.monotonic() - said >= 60:
-                log(f"{who}, left over from an earlier build, still has {layout.working.name} open: "
-                    "waiting for it to finish")
-                said = time.monotonic()
-            time.sleep(0.5)
+        if deadline is not None and time.monotonic() >= deadline:
+            raise BuildBusy(f"{busy}, left over from an earlier build") from None
+        if log and time.monotonic() - said >= 60:
+            log(f"{busy}, left over from an earlier build: waiting for it to finish")
+            said = time.monotonic()
+        time.sleep(0.5)
+
+
+def _working_file_writer(layout: Layout) -> str | None:
+    """'pid N still has <working file> open' while another process holds DuckDB's lock on it
+    (DuckDB's error names the pid), else None."""
+    if not layout.working.exists():
+        return None
+    try:
+        duckdb.connect(str(layout.working), read_only=True).close()
+        return None
+    except duckdb.IOException as e:
+        if "lock" not in str(e).lower():
+            raise
+        held_by = _LOCK_HOLDER.search(str(e))
+        who = f"pid {held_by.group(1)}" if held_by else "another process"
+        return f"{who} still has {layout.working.name} open"
+
+
+def _metastore_writer(layout: Layout) -> str | None:
+    """'pid N still has Spark's metastore … open' while a JVM has booted the Derby metastore of
+    ``Layout.spark_dir`` (Derby holds an fcntl lock on ``metastore_db/dbex.lck`` while booted;
+    the file itself stays after a crash, the lock does not), else None."""
+    lock_file = layout.spark_dir / "metastore_db" / "dbex.lck"
+    try:
+        fd = os.open(lock_file, os.O_RDWR)
+    except OSError:
+        return None   # never booted, or not the Spark engine
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return None
+    except OSError:
+        pids = _pids_with_argument(f"-Dderby.system.home={layout.spark_dir.resolve()}")
+        who = ", ".join(f"pid {p}" for p in pids) or "another process"
+        return f"{who} still has Spark's metastore {lock_file.parent} open"
+    finally:
+        os.close(fd)   # closing releases the lock if it was taken
+
+
+def _pids_with_argument(argument: str) -> list[int]:
+    """Pids of the processes whose command line has ``argument`` (Linux /proc; [] elsewhere)."""
+    pids = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if argument.encode() in (entry / "cmdline").read_bytes().split(b"\0"):
+                pids.append(int(entry.name))
+        except (OSError, ValueError):
+            continue
+    return pids
 
 
 _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
