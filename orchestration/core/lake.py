@@ -59,8 +59,9 @@ def source_tables(manifest: Path = MANIFEST) -> list[tuple[str, str]]:
     return sorted({(s["schema"], s["identifier"] or s["name"]) for s in sources})
 
 
-def _quoted(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+def _literal(text: str | Path) -> str:
+    """A SQL string literal of ``text`` (a path, a description)."""
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 def _recover(folder: Path) -> None:
@@ -95,14 +96,14 @@ def export_table(con: duckdb.DuckDBPyConnection, lake: Path, schema: str, table:
         query, options = f"SELECT * FROM {schema}.{table}", ""
         new.mkdir()
         target = new / "part-0.parquet"
-    rows = con.execute(f"COPY ({query}) TO {_quoted(target)} (FORMAT parquet, COMPRESSION zstd"
+    rows = con.execute(f"COPY ({query}) TO {_literal(target)} (FORMAT parquet, COMPRESSION zstd"
                        f"{', ' + options if options else ''})").fetchone()[0]
     if partition and rows == 0:
         # no month, no folder: Spark cannot tell a table's columns from an empty folder, so an
         # empty feed is one empty file (its columns) in a month that holds no row
         empty = new / f"{partition[0]}=none"
         empty.mkdir(parents=True, exist_ok=True)
-        con.execute(f"COPY (SELECT * FROM {schema}.{table} LIMIT 0) TO {_quoted(empty / 'part-0.parquet')} "
+        con.execute(f"COPY (SELECT * FROM {schema}.{table} LIMIT 0) TO {_literal(empty / 'part-0.parquet')} "
                     "(FORMAT parquet)")
     if before_swap:
         before_swap(new)
@@ -172,10 +173,6 @@ def _contract_types(node: dict) -> dict[str, str]:
     return {name: col["data_type"] for name, col in node["columns"].items() if col.get("data_type")}
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _comment(con: duckdb.DuckDBPyConnection, schema: str, table: str, node: dict) -> None:
     """The model's descriptions as DuckDB comments, as dbt's persist_docs writes them on the
     DuckDB engine (what `describe`, DBeaver and the BI drivers show)."""
@@ -207,7 +204,7 @@ def copy_back(layout: Layout, nodes: list[dict], log: Callable[[str], None] = pr
             if not files:
                 raise FileNotFoundError(f"dbt reported {schema}.{table} built on Spark, but {folder} holds no Parquet")
             # Spark's hive-style partition folders (col=value/) become columns, as on Spark
-            source = (f"read_parquet({_quoted(folder)} || '/**/*.parquet', "
+            source = (f"read_parquet({_literal(folder)} || '/**/*.parquet', "
                       f"hive_partitioning = {'true' if any(p.parent != folder for p in files) else 'false'})")
             types = _contract_types(node)
             columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
