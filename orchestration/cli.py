@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .core import exits
 from .core.exits import EXIT_BUSY, EXIT_FAILED, EXIT_OK, EXIT_REJECTED
-from .core.layout import PROJECT_ROOT, Layout
+from .core.layout import ENGINES, PROJECT_ROOT, Layout
 from .core.lock import DEFAULT_WAIT_SECONDS, BuildBusy, build_lock
 
 
@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warehouse")
     p.add_argument("--exports")
     p.add_argument("--as-of", help="the as-of date of the progress marts (YYYY-MM-DD)")
-    p.add_argument("--engine", choices=["duckdb", "spark"],
+    p.add_argument("--engine", choices=ENGINES,
                    help="where dbt builds the models: duckdb (embedded, one machine) or spark (dbt-spark: "
                         "`make spark`; PLANTRACK_SPARK_MASTER, PLANTRACK_LAKE) — default PLANTRACK_ENGINE, else duckdb")
     p.add_argument("--verbose", "-v", action="store_true",

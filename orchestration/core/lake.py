@@ -33,11 +33,9 @@ import duckdb
 
 from sources import bookkeeping
 
-from .layout import Layout
+from .layout import DEFAULT_ENGINE, ENGINES, Layout
 from .manifest import MANIFEST
 
-ENGINES = ("duckdb", "spark")
-DEFAULT_ENGINE = "duckdb"
 
 # the hourly feed, partitioned by month of measurement so that a cluster reads (and a later
 # incremental export rewrites) a month at a time

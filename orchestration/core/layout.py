@@ -43,6 +43,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_DIR = PROJECT_ROOT / "dbt_project"
 # the dbt of this environment, not whatever `dbt` the PATH finds first
 DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
+# where dbt builds the models (issue 19): each engine has its own dbt target folder (dbt_target_for)
+ENGINES = ("duckdb", "spark")
+DEFAULT_ENGINE = "duckdb"
 
 
 def data_folder() -> Path:
