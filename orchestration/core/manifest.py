@@ -7,7 +7,6 @@ the manifest (``plantrack report``) loads neither Dagster nor dagster-dbt."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 
 from .layout import DBT_DIR, DBT_EXECUTABLE
@@ -29,7 +28,8 @@ def prepare_manifest() -> None:
     """`dbt parse` into dbt_project/target when the manifest is stale. Raises
     subprocess.CalledProcessError (with dbt's output) when dbt cannot parse the project."""
     if manifest_is_stale():
-        env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        # dbt's log beside the manifest (dbt_project/target), not a logs/ folder in the project
         subprocess.run([str(DBT_EXECUTABLE), "parse", "--quiet", "--project-dir", str(DBT_DIR),
-                        "--profiles-dir", str(DBT_DIR), "--target-path", str(MANIFEST.parent)],
-                       cwd=DBT_DIR, env=env, check=True, capture_output=True, text=True)
+                        "--profiles-dir", str(DBT_DIR), "--target-path", str(MANIFEST.parent),
+                        "--log-path", str(MANIFEST.parent)],
+                       cwd=DBT_DIR, check=True, capture_output=True, text=True)

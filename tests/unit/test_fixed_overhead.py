@@ -76,3 +76,52 @@ def test_the_suites_of_a_process_share_one_great_expectations_context(tmp_path, 
     finally:
         checks._validator.cache_clear()
     assert len(made) == 1 and used == made * 3
+
+
+def _test_observation(key: list[str], name: str, status: str, failures: int | None = 0):
+    import dagster as dg
+    metadata = {"unique_id": f"test.plantrack.{name}.0123456789", "status": status}
+    if failures is not None:
+        metadata["dagster_dbt/failed_row_count"] = failures
+    return dg.AssetObservation(dg.AssetKey(key), metadata=metadata)
+
+
+def test_the_marts_dbt_tests_fold_into_one_observation_per_mart():
+    """dagster-dbt yields an observation per test and tested asset (a committed event each):
+    they are folded into one per asset, its worst status first, the other events untouched."""
+    import dagster as dg
+    from orchestration.assets.dbt import tests_per_asset
+
+    output = dg.Output(None, output_name="marts_target_progress")
+    events = [output,
+              _test_observation(["marts", "target_progress"], "not_null_target_progress_status", "pass"),
+              _test_observation(["marts", "target_progress"], "unique_target_progress_key", "fail", 3),
+              _test_observation(["marts", "target_progress"], "accepted_values_target_progress_x", "warn", 1),
+              _test_observation(["marts", "indicator_values"], "not_null_indicator_values_value", "pass"),
+              dg.AssetObservation(dg.AssetKey(["marts", "indicator_values"]), metadata={"other": 1})]
+    out = list(tests_per_asset(iter(events)))
+    assert out[0] is output and out[1] is events[-1]  # not a test's observation: as it came
+    folded = {o.asset_key.path[1]: o for o in out[2:]}
+    assert set(folded) == {"target_progress", "indicator_values"} and len(out) == 4
+    progress = folded["target_progress"].metadata
+    assert progress["status"].value == "fail" and progress["dbt_tests"].value == 3
+    table = progress["tests"].value
+    assert table.index("unique_target_progress_key | fail | 3") < table.index("| warn |") < table.index("| pass |")
+    assert folded["indicator_values"].metadata["status"].value == "pass"
+
+
+def test_a_failed_dbt_build_still_reports_its_tests_before_it_fails():
+    """The marts' build fails on a failing test: the folded observation comes first, then the
+    failure is raised, so that the run shows which test failed."""
+    import pytest
+    from orchestration.assets.dbt import tests_per_asset
+
+    def build():
+        yield _test_observation(["marts", "indicator_values"], "not_null_indicator_values_indicator", "fail", 1)
+        raise RuntimeError("dbt build failed")
+
+    seen = []
+    with pytest.raises(RuntimeError, match="dbt build failed"):
+        for event in tests_per_asset(build()):
+            seen.append(event)
+    assert [(o.asset_key.path[1], o.metadata["status"].value) for o in seen] == [("indicator_values", "fail")]
