@@ -50,6 +50,7 @@ def run_facts(instance: dg.DagsterInstance, run_id: str) -> RunFacts:
         failed_steps=[e.step_key for e in failures],
         skipped_steps=[e.step_key for e in events if e.event_type == dg.DagsterEventType.STEP_SKIPPED],
         published="warehouse__published" in succeeded,
+        marts_built="dbt_marts" in succeeded,
         reported="reports__bulletin" in succeeded,
         errors={e.step_key: e.step_failure_data.error.message for e in failures
                 if e.step_failure_data and e.step_failure_data.error},
@@ -106,8 +107,9 @@ def summary_markdown(summary: RunSummary) -> str:
     if summary.failed_steps:
         lines += ["**Failed steps 失败步骤**", *[f"- {s}" for s in summary.failed_steps], ""]
     lines += [f"- {line}" for line in summary.released + summary.problems]
-    lines.append("marts rebuilt and published" if summary.marts_rebuilt else
-                 "marts not rebuilt: the previous marts and exports stay as they were")
+    lines.append("marts not rebuilt: the previous marts and exports stay as they were" if not summary.published
+                 else "marts rebuilt and published" if summary.marts_built
+                 else "marts current (nothing new reached them): not rebuilt, republished")
     return "\n".join(lines)
 
 
@@ -123,7 +125,7 @@ def attach_summary(instance: dg.DagsterInstance, run_id: str, summary: RunSummar
         "rows_quarantined": sum(r[5] for r in summary.per_extract),
         "checks_failed": sum(1 for c in summary.checks if c[1] == "failed") + len(summary.still_failing),
         "checks_warned": sum(1 for c in summary.checks if c[1] == "warning"),
-        "marts_published": summary.marts_rebuilt}
+        "marts_published": summary.published, "marts_rebuilt": summary.published and summary.marts_built}
     if summary.data_quality:
         metadata["data_quality_page"] = dg.MetadataValue.path(summary.data_quality)
     if summary.bulletin:

@@ -136,8 +136,10 @@ FROM meta.quarantine
 GROUP BY ALL;
 CREATE TABLE IF NOT EXISTS meta.build_state (
     name        VARCHAR PRIMARY KEY,  -- 'dbt_project': what the models were built from;
-                                      -- 'publication': the run that published the file
-    fingerprint VARCHAR NOT NULL,     -- hash of the project files and the as-of date, or a run id
+                                      -- 'publication': the run that published the file;
+                                      -- 'engine': the dbt engine that built the models
+    fingerprint VARCHAR NOT NULL,     -- hash of the project files and the as-of date, a run id,
+                                      -- or the engine's name (duckdb, spark)
     built_at    TIMESTAMPTZ NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta.runs (

@@ -95,6 +95,8 @@ def dbt_build(layout: Layout, as_of: str, complete: Callable[[], bool], engine: 
     with duckdb.connect(str(layout.working)) as con:
         if complete() or before == current:
             con.execute("INSERT OR REPLACE INTO meta.build_state VALUES ('dbt_project', ?, now())", [current])
+            # which engine built the models (the exports' manifest says it, core.publish)
+            con.execute("INSERT OR REPLACE INTO meta.build_state VALUES ('engine', ?, now())", [engine])
             _write_state(layout, current)
         else:
             con.execute("DELETE FROM meta.build_state WHERE name = 'dbt_project'")

@@ -128,15 +128,17 @@ def _swap_in(layout: Layout) -> list[str]:
 
 def export_marts(layout: Layout, dbt_manifest: Path, run_id: str) -> dict:
     """Every documented mart of the published warehouse as ``<exports>/<mart>.parquet``, the
-    data dictionary, and ``manifest.json`` ({built_at, run_id, data_quality, parquet:
+    data dictionary, and ``manifest.json`` ({built_at, run_id, engine, data_quality, parquet:
     {compression}, tables: {mart: {file, rows, description, columns: [{name, type, unit,
     description}]}}, data_dictionary}). ``built_at`` is ISO 8601 in Beijing time with its
     offset (``2016-01-20T09:00:00+08:00``).
     The manifest names the run that published the warehouse (``run_id`` when the file does not
-    say: one published before it recorded its run). Returns the manifest."""
+    say: one published before it recorded its run), and ``engine`` the dbt engine that built the
+    models (duckdb or spark; null for a file built before that was recorded). Returns the manifest."""
     warehouse, exports = layout.published, layout.exports
     with duckdb.connect(str(warehouse), read_only=True) as con:
         published_by = con.execute("SELECT fingerprint FROM meta.build_state WHERE name = 'publication'").fetchall()
+        engine = con.execute("SELECT fingerprint FROM meta.build_state WHERE name = 'engine'").fetchall()
         # the newest verdict of every suite: the marts are only published when no critical
         # check fails, so what is left to say is which ones warned
         warned = [r[0] for r in con.execute(
@@ -170,7 +172,7 @@ def export_marts(layout: Layout, dbt_manifest: Path, run_id: str) -> dict:
         con.close()
     dictionary_files = [f.name for f in write_dictionary(dictionary, staging)]
     manifest = {"built_at": dt.datetime.now(ZoneInfo(bookkeeping.ZONE)).isoformat(timespec="seconds"),
-                "run_id": run_id, "data_quality": data_quality,
+                "run_id": run_id, "engine": engine[0][0] if engine else None, "data_quality": data_quality,
                 "parquet": {"compression": PARQUET_COMPRESSION}, "tables": tables,
                 "data_dictionary": dictionary_files}
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")

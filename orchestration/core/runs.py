@@ -29,12 +29,14 @@ from .report.quality import write_quality_page
 class RunFacts:
     """What the orchestrator knows of a run, from its event log: the steps that crashed (data
     findings — a failed blocking check, the marts refused while one fails — are not crashes),
-    those skipped, whether the warehouse was published and the bulletin written, each crashed
-    step's error message, and notes the steps left (pool slots released, a WAL moved aside)."""
+    those skipped, whether the marts were built, the warehouse published and the bulletin
+    written, each crashed step's error message, and notes the steps left (pool slots released,
+    a WAL moved aside)."""
     run_id: str
     failed_steps: list[str] = field(default_factory=list)
     skipped_steps: list[str] = field(default_factory=list)
     published: bool = False
+    marts_built: bool = False  # the marts' dbt step ran and succeeded (not so when they were current)
     reported: bool = False
     errors: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -50,7 +52,8 @@ class RunSummary:
     skipped_steps: list[str] = field(default_factory=list)
     checks: list[tuple[str, str, str]] = field(default_factory=list)  # suite, verdict, findings
     still_failing: list[tuple[str, str]] = field(default_factory=list)  # blocking, from earlier runs
-    marts_rebuilt: bool = False
+    published: bool = False  # the working file was published (marts, meta.*, exports)
+    marts_built: bool = False  # … with marts this run rebuilt; published without: they were current
     data_quality: str | None = None  # the data-quality page (core.report.quality)
     bulletin: str | None = None
     absent: list[tuple[str, str]] = field(default_factory=list)  # loaded files gone from landing
@@ -61,11 +64,11 @@ class RunSummary:
 
     @classmethod
     def collect(cls, warehouse: Path, run_id: str, failed_steps: list[str],
-                skipped_steps: list[str] = (), marts_rebuilt: bool = False,
+                skipped_steps: list[str] = (), published: bool = False, marts_built: bool = False,
                 data_quality: Path | None = None, bulletin: Path | None = None,
                 landing: Path | None = None, ignored: list[str] = ()) -> "RunSummary":
         s = cls(run_id, failed_steps=failed_steps, skipped_steps=list(skipped_steps),
-                marts_rebuilt=marts_rebuilt, bulletin=str(bulletin) if bulletin else None,
+                published=published, marts_built=marts_built, bulletin=str(bulletin) if bulletin else None,
                 data_quality=str(data_quality) if data_quality and data_quality.exists() else None,
                 ignored=list(ignored))
         if not warehouse.exists():
@@ -106,6 +109,13 @@ class RunSummary:
         return EXIT_OK
 
     @property
+    def marts_state(self) -> str:
+        """What became of the marts, in the one-line summary's words."""
+        if not self.published:
+            return "not rebuilt"
+        return "rebuilt" if self.marts_built else "current (nothing new for them), republished"
+
+    @property
     def file_checks(self) -> tuple[int, int]:
         """(failed, warned) of the raw assets' own checks as Dagster shows them: rejected_files
         fails on each extract with a file rejected in this run, quarantined_rows warns on each
@@ -120,7 +130,7 @@ class RunSummary:
                 f"{sum(1 for c in self.checks if c[1] == 'failed') + len(self.still_failing)} failed, "
                 f"{sum(1 for c in self.checks if c[1] == 'warning')} warned; file checks "
                 f"{self.file_checks[0]} failed, {self.file_checks[1]} warned; "
-                f"marts {'rebuilt' if self.marts_rebuilt else 'not rebuilt'}"
+                f"marts {self.marts_state}"
                 + (f"; {len(self.absent)} delivered file(s) no longer in the landing folder, data kept"
                    if self.absent else "")
                 + "".join(f"; {line}" for line in self.released))
@@ -134,7 +144,7 @@ class RunSummary:
             self.store(layout.working, trigger)
         except (OSError, duckdb.Error) as e:
             self.problems.append(f"summary not stored in meta.runs: {_plain_error(e)}")
-        if not self.marts_rebuilt:
+        if not self.published:
             try:
                 self.released += publish_findings(layout)
             except (OSError, duckdb.Error) as e:
@@ -148,7 +158,7 @@ class RunSummary:
                 self.run_id, trigger, self.exit_code, sum(r[1] for r in self.per_extract), len(self.rejected),
                 sum(r[4] for r in self.per_extract), sum(r[5] for r in self.per_extract),
                 [c[0] for c in self.checks if c[1] == "failed"] + [f[0] for f in self.still_failing],
-                [c[0] for c in self.checks if c[1] == "warning"], self.failed_steps, self.marts_rebuilt,
+                [c[0] for c in self.checks if c[1] == "warning"], self.failed_steps, self.published and self.marts_built,
                 json.dumps([{"path": p, "error": e} for p, e in self.rejected], ensure_ascii=False),
                 self.one_line()])
         finally:
@@ -184,10 +194,14 @@ class RunSummary:
             console.print(f"[red bold]check still failing 检查仍未通过[/red bold] {suite} (an earlier "
                           f"delivery, not yet corrected): {findings}")
         passed = sum(1 for _, verdict, _ in self.checks if verdict == "passed")
-        console.print(f"checks 数据质量检查: {passed} passed, "
-                      f"{sum(1 for c in self.checks if c[1] == 'warning')} warned, "
-                      f"{sum(1 for c in self.checks if c[1] == 'failed')} failed"
-                      + (f" — data-quality page 数据质量: {self.data_quality}" if self.data_quality else ""))
+        page = f" — data-quality page 数据质量: {self.data_quality}" if self.data_quality else ""
+        if self.checks:
+            console.print(f"checks 数据质量检查: {passed} passed, "
+                          f"{sum(1 for c in self.checks if c[1] == 'warning')} warned, "
+                          f"{sum(1 for c in self.checks if c[1] == 'failed')} failed" + page)
+        else:  # "0 passed, 0 failed" would read as checks that ran and found nothing
+            console.print("checks 数据质量检查: none ran in this run (nothing new to check); the latest "
+                          "verdicts stand" + page)
         failed_files, warned_files = self.file_checks
         if failed_files or warned_files:  # the raw assets' own checks, as the Dagster UI shows them
             console.print(f"file checks 文件检查 (Dagster: rejected_files, quarantined_rows): "
@@ -205,8 +219,10 @@ class RunSummary:
         for problem in self.problems:
             console.print(f"[red bold]{'disk full 磁盘已满' if _disk_full(problem) else 'problem 问题'}[/red bold] "
                           f"{problem}")
-        if self.marts_rebuilt:
-            console.print("[green]marts rebuilt and published 已更新[/green] (marts.*, exports)")
+        if self.published:
+            console.print("[green]marts rebuilt and published 已更新[/green] (marts.*, exports)" if self.marts_built
+                          else "marts current 无需重建: nothing new reached them — not rebuilt; the "
+                               "warehouse was republished with this run's records (meta.*)")
             if self.bulletin:
                 console.print(f"bulletin 公报: {self.bulletin}")
         else:
@@ -234,7 +250,7 @@ def summarize(facts: RunFacts, layout: Layout) -> RunSummary:
     except Exception as e:  # the page is a convenience: never lose the summary over it
         problems.append(f"data-quality page not written: {_plain_error(e)}")
     summary = RunSummary.collect(layout.working, facts.run_id, facts.failed_steps, facts.skipped_steps,
-                                 marts_rebuilt=facts.published, data_quality=docs, landing=layout.landing,
+                                 published=facts.published, marts_built=facts.marts_built, data_quality=docs, landing=layout.landing,
                                  bulletin=layout.reports / "bulletin.html" if facts.reported else None,
                                  ignored=scan(layout.landing, contracts())[1])
     summary.released = list(facts.notes)

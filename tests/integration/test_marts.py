@@ -135,6 +135,7 @@ def test_milestone_and_no_data(clean_run):
 def test_parquet_exports_hold_the_same_rows_as_the_marts(clean_run):
     tmp, _, con = clean_run
     manifest = json.loads((tmp / "exports" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["engine"] == "duckdb"  # the engine that built them (meta.build_state)
     assert set(manifest["tables"]) == {"target_progress", "indicator_values", "city_scorecard", "city_bulletin",
                                       "early_warning", "target_projection", "bulletin_headline", "bulletin_cities",
                                       "bulletin_warnings", "target_lineage"}

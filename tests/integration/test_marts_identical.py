@@ -118,6 +118,10 @@ def test_night_by_night_builds_the_marts_of_the_full_build(clean_run, tmp_path, 
     assert differences(mart_rows(full.path), mart_rows(warehouse)) == []
     # a night with nothing new keeps them
     assert run(tmp_path)[0] == 0
-    assert "plan 计划: no new files: the marts are current" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "plan 计划: no new files: the marts are current" in out
+    # and its summary says so: no checks ran, nothing was rebuilt (not "rebuilt and published")
+    assert "checks 数据质量检查: none ran in this run" in out and "marts current 无需重建" in out, out[-2000:]
+    assert "rebuilt and published" not in out and "0 passed" not in out
     assert differences(mart_rows(full.path), mart_rows(warehouse)) == []
     assert os.path.exists(tmp_path / "exports" / "target_progress.parquet")

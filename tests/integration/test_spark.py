@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import importlib.util
+import json
 import math
 import re
 import shutil
@@ -159,4 +160,8 @@ def test_spark_builds_the_marts_duckdb_builds(clean_run, tmp_path_factory, capsy
     assert list((spark / "spark" / "warehouse" / "marts.db" / "target_progress").glob("*.parquet"))
     assert schema_differences(duck.path, warehouse, ("marts",), types=True) == []
     assert export_differences(source / "exports", spark / "exports") == []
+    # the exports say which engine built them
+    engines = [json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["engine"]
+               for folder in (source / "exports", spark / "exports")]
+    assert engines == ["duckdb", "spark"]
     assert schema_differences(duck.path, warehouse, ALSO_COMPARED, types=False) == []

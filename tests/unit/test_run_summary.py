@@ -1,0 +1,36 @@
+"""The run summary says no more than the run did (core.runs): a quiet night's marts were not
+rebuilt, and checks that did not run did not pass."""
+
+from rich.console import Console
+
+from orchestration.core.runs import RunSummary
+
+
+def _printed(summary: RunSummary) -> str:
+    console = Console(record=True, width=200)
+    summary.print(console)
+    return console.export_text()
+
+
+def test_a_quiet_night_says_its_marts_were_current_and_no_check_ran():
+    quiet = RunSummary("r1", published=True, marts_built=False)
+    text = _printed(quiet)
+    assert "marts current 无需重建" in text and "rebuilt and published" not in text
+    assert "none ran in this run" in text and "0 passed" not in text
+    assert quiet.one_line().endswith("marts current (nothing new for them), republished")
+
+
+def test_a_night_that_rebuilt_the_marts_says_so_with_its_checks():
+    night = RunSummary("r2", published=True, marts_built=True,
+                       checks=[("indicator_ranges", "passed", ""), ("completeness", "warning", "3 missing")])
+    text = _printed(night)
+    assert "marts rebuilt and published 已更新" in text
+    assert "checks 数据质量检查: 1 passed, 1 warned, 0 failed" in text
+    assert night.one_line().endswith("marts rebuilt")
+
+
+def test_marts_built_but_not_published_are_not_rebuilt_for_the_analysts():
+    """The publication failed (a full disk): the analysts still read yesterday's marts."""
+    failed = RunSummary("r3", published=False, marts_built=True, failed_steps=["warehouse__published"])
+    text = _printed(failed)
+    assert "marts not rebuilt 未更新" in text and failed.one_line().endswith("marts not rebuilt")
