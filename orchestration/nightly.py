@@ -14,7 +14,7 @@ from .assets.publish import TAG_PUBLISH_NOTES
 from .core.checks import REFUSED_BY_CHECKS
 from .core.layout import Layout
 from .core.planning import Plan
-from .core.runs import RunFacts, RunSummary, summarize
+from .core.runs import RunFacts, RunSummary, summarize, unsummarized_runs
 from .liveness import TAG_RELEASED
 
 
@@ -65,8 +65,22 @@ def _refused_by_checks(event: dg.DagsterEvent) -> bool:
 
 
 def summarize_run(instance: dg.DagsterInstance, run_id: str, layout: Layout) -> RunSummary:
-    """The run's summary (core.runs) from its event log and the warehouse."""
-    return summarize(run_facts(instance, run_id), layout)
+    """The run's summary (core.runs) from its event log and the warehouse, with the files of
+    `plantrack run`s that loaded them and died before their own summary (dead_cli_runs)."""
+    facts = run_facts(instance, run_id)
+    facts.adopted = dead_cli_runs(instance, layout, run_id)
+    return summarize(facts, layout)
+
+
+def dead_cli_runs(instance: dg.DagsterInstance, layout: Layout, run_id: str) -> list[str]:
+    """Runs with files in meta.files and no summary in meta.runs that will never write one: a
+    `plantrack run` stores its summary before it lets go of the build lock, which the caller
+    holds, so one without is dead (kill -9, the OOM killer). A run the daemon launched is left to
+    its sensor, which summarises it once it ended; files of a run this Dagster instance does not
+    know (another storage, a test's loader) are not claimed."""
+    return [candidate for candidate in unsummarized_runs(layout.working, run_id)
+            if (run := instance.get_run_by_id(candidate)) is not None
+            and run.tags.get("plantrack/trigger") == "cli"]
 
 
 # ---- the run's summary where operators look: the run's tags, and the asset runs/summary ----

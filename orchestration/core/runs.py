@@ -40,6 +40,9 @@ class RunFacts:
     reported: bool = False
     errors: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # runs that loaded files and died before their summary (kill -9 of `plantrack run`): this
+    # run reports their files, and records them in meta.runs as failed
+    adopted: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -61,31 +64,35 @@ class RunSummary:
     problems: list[str] = field(default_factory=list)  # what went wrong around the steps (a full disk …)
     ignored: list[str] = field(default_factory=list)  # Office lock files in the landing folder
     log: str | None = None  # the run's whole log (Dagster, dbt), when it went to a file
+    adopted: list[str] = field(default_factory=list)  # dead runs whose files this summary reports
 
     @classmethod
     def collect(cls, warehouse: Path, run_id: str, failed_steps: list[str],
                 skipped_steps: list[str] = (), published: bool = False, marts_built: bool = False,
                 data_quality: Path | None = None, bulletin: Path | None = None,
-                landing: Path | None = None, ignored: list[str] = ()) -> "RunSummary":
+                landing: Path | None = None, ignored: list[str] = (),
+                adopted: list[str] = ()) -> "RunSummary":
+        """``adopted``: runs that died before their summary, whose files this one reports."""
         s = cls(run_id, failed_steps=failed_steps, skipped_steps=list(skipped_steps),
                 published=published, marts_built=marts_built, bulletin=str(bulletin) if bulletin else None,
                 data_quality=str(data_quality) if data_quality and data_quality.exists() else None,
-                ignored=list(ignored))
+                ignored=list(ignored), adopted=list(adopted))
         if not warehouse.exists():
             return s
+        runs = [run_id, *s.adopted]
         con = duckdb.connect(str(warehouse), read_only=True)
         try:
             s.per_extract = con.execute("""
                 SELECT extract, count(*) FILTER (status = 'loaded'), count(*) FILTER (status = 'rejected'),
                        count(*) FILTER (status = 'duplicate'), coalesce(sum(rows_loaded), 0),
                        coalesce(sum(rows_quarantined), 0)
-                FROM meta.files WHERE run_id = ? GROUP BY ALL ORDER BY extract""", [run_id]).fetchall()
+                FROM meta.files WHERE list_contains(?, run_id) GROUP BY ALL ORDER BY extract""", [runs]).fetchall()
             s.rejected = con.execute("""SELECT path, error FROM meta.files
-                WHERE run_id = ? AND status = 'rejected' ORDER BY file_id""", [run_id]).fetchall()
+                WHERE list_contains(?, run_id) AND status = 'rejected' ORDER BY file_id""", [runs]).fetchall()
             s.quarantine_reasons = con.execute("""
                 SELECT reasons.extract, reasons.reason, sum(reasons.rows)::BIGINT
                 FROM meta.quarantine_reasons AS reasons JOIN meta.files AS files USING (file_id)
-                WHERE files.run_id = ? GROUP BY ALL ORDER BY 1, 3 DESC, 2""", [run_id]).fetchall()
+                WHERE list_contains(?, files.run_id) GROUP BY ALL ORDER BY 1, 3 DESC, 2""", [runs]).fetchall()
             if has_table(con, "dq", "suite_verdicts"):
                 s.checks = con.execute("""
                     SELECT suite, verdict, findings FROM dq.suite_verdicts
@@ -133,6 +140,7 @@ class RunSummary:
                 f"marts {self.marts_state}"
                 + (f"; {len(self.absent)} delivered file(s) no longer in the landing folder, data kept"
                    if self.absent else "")
+                + (f"; includes the files of {len(self.adopted)} run(s) that did not finish" if self.adopted else "")
                 + "".join(f"; {line}" for line in self.released))
 
     def close(self, layout: Layout, trigger: str) -> None:
@@ -151,9 +159,16 @@ class RunSummary:
                 self.problems.append(f"what this run found was not published: {_plain_error(e)}")
 
     def store(self, working: Path, trigger: str) -> None:
-        """One row in meta.runs (of the working file: analysts see it once it is published)."""
+        """One row in meta.runs (of the working file: analysts see it once it is published), and
+        one for each adopted run: it failed (exit 3), its files are counted in this run's row."""
         con = duckdb.connect(str(working))
         try:
+            for dead in self.adopted:
+                con.execute("""INSERT INTO meta.runs (run_id, finished_at, trigger, exit_code, failed_steps,
+                                                      marts_rebuilt, summary)
+                               VALUES (?, now(), 'cli', ?, ['(killed)'], false, ?)""",
+                            [dead, EXIT_FAILED, f"exit {EXIT_FAILED}: did not finish (killed); the files it loaded "
+                                                f"are reported by run {self.run_id}"])
             con.execute("INSERT INTO meta.runs VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
                 self.run_id, trigger, self.exit_code, sum(r[1] for r in self.per_extract), len(self.rejected),
                 sum(r[4] for r in self.per_extract), sum(r[5] for r in self.per_extract),
@@ -207,6 +222,9 @@ class RunSummary:
             console.print(f"file checks 文件检查 (Dagster: rejected_files, quarantined_rows): "
                           f"{failed_files} failed — an extract with a rejected file, "
                           f"{warned_files} warned — an extract with quarantined rows")
+        for dead in self.adopted:
+            console.print(f"[yellow]attention 注意[/yellow] run {dead[:8]} did not finish (killed) after loading "
+                          "files: they are counted above; meta.runs records that run as failed (exit 3)")
         for line in self.released:  # dead runs' pool slots freed, a stray WAL moved aside
             console.print(f"[yellow]{'released 释放' if line.startswith('pool ') else 'attention 注意'}[/yellow] {line}")
         if self.absent:
@@ -237,6 +255,24 @@ class RunSummary:
         console.print(f"exit {self.exit_code}: {verdict}  (details: meta.files, meta.quarantine)")
 
 
+def unsummarized_runs(warehouse: Path, run_id: str) -> list[str]:
+    """Runs other than ``run_id`` that loaded files into the working file (meta.files) and have
+    no row in meta.runs: a run that died before its summary, or one whose summary is still to
+    come (a run the daemon launched, summarised by its sensor) — the caller tells them apart."""
+    if not warehouse.exists():
+        return []
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        if not (has_table(con, "meta", "files") and has_table(con, "meta", "runs")):
+            return []
+        return [r[0] for r in con.execute("""
+            SELECT run_id FROM meta.files WHERE run_id IS NOT NULL AND run_id <> ?
+            GROUP BY run_id HAVING run_id NOT IN (SELECT run_id FROM meta.runs WHERE run_id IS NOT NULL)
+            ORDER BY min(file_id)""", [run_id]).fetchall()]
+    finally:
+        con.close()
+
+
 def summarize(facts: RunFacts, layout: Layout) -> RunSummary:
     """The run's summary from what the orchestrator saw (``facts``) and what the working file
     holds; writes the data-quality page (core.report.quality) on the way."""
@@ -252,7 +288,7 @@ def summarize(facts: RunFacts, layout: Layout) -> RunSummary:
     summary = RunSummary.collect(layout.working, facts.run_id, facts.failed_steps, facts.skipped_steps,
                                  published=facts.published, marts_built=facts.marts_built, data_quality=docs, landing=layout.landing,
                                  bulletin=layout.reports / "bulletin.html" if facts.reported else None,
-                                 ignored=scan(layout.landing, contracts())[1])
+                                 ignored=scan(layout.landing, contracts())[1], adopted=facts.adopted)
     summary.released = list(facts.notes)
     summary.problems = problems
     return summary

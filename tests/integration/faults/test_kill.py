@@ -93,6 +93,17 @@ def test_killed_run_then_rerun_equals_a_clean_build(fresh, capsys, step, marker)
     # (publication and exports take a fraction of a second: the kill may land inside or just
     # after them; either way the rerun must leave what a clean build leaves)
     assert _counts(warehouse) == clean                       # nothing lost, nothing twice
+    # the killed run loaded files and never said so: the rerun reports them, and records the
+    # killed run as failed (meta.runs of the working file: published with the next build)
+    assert "did not finish (killed)" in out, out[-3000:]
+    with duckdb.connect(str(tmp / "warehouse.build.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT exit_code, failed_steps FROM meta.runs WHERE trigger = 'cli' "
+                           "AND failed_steps = ['(killed)']").fetchall() == [(3, ["(killed)"])]
+        reported = con.execute("SELECT files_loaded, summary FROM meta.runs WHERE failed_steps IS DISTINCT FROM "
+                               "['(killed)'] ORDER BY finished_at DESC LIMIT 1").fetchall()
+        killed_files = con.execute("""SELECT count(*) FROM meta.files WHERE status = 'loaded' AND run_id =
+            (SELECT run_id FROM meta.runs WHERE failed_steps = ['(killed)'])""").fetchall()
+    assert reported[0][0] >= killed_files[0][0] > 0 and "includes the files of 1 run(s)" in reported[0][1]
     # the exports come from the published build, whatever step the kill hit
     con = duckdb.connect(str(warehouse), read_only=True)
     published_by = con.execute("SELECT fingerprint FROM meta.build_state WHERE name = 'publication'").fetchall()[0][0]
