@@ -12,6 +12,7 @@ from .assets.dbt import dbt_assets_defs
 from .assets.ingest import STRAYS_KEY
 from .assets.publish import TAG_PUBLISH_NOTES
 from .core.checks import REFUSED_BY_CHECKS
+from .core.exits import EXIT_FAILED
 from .core.layout import Layout
 from .core.planning import Plan
 from .core.runs import RunFacts, RunSummary, summarize, unsummarized_runs
@@ -132,6 +133,10 @@ def attach_summary(instance: dg.DagsterInstance, run_id: str, summary: RunSummar
     asset's page shows the latest, with a link to the run)."""
     instance.add_run_tags(run_id, {"plantrack/exit_code": str(summary.exit_code),
                                    "plantrack/summary": summary.one_line()[:1000]})
+    for dead in summary.adopted:  # killed before its own summary: the UI shows how it ended
+        instance.add_run_tags(dead, {"plantrack/exit_code": str(EXIT_FAILED),
+                                     "plantrack/summary": f"exit {EXIT_FAILED}: did not finish (killed); its files "
+                                                          f"are in the summary of run {run_id}"})
     metadata = {
         "run": dg.MetadataValue.dagster_run(run_id), "exit_code": summary.exit_code,
         "summary": dg.MetadataValue.md(summary_markdown(summary)),

@@ -134,8 +134,9 @@ class RunSummary:
         return (f"exit {self.exit_code}: {sum(r[1] for r in self.per_extract)} files loaded, "
                 f"{len(self.rejected)} rejected, {rows:,} rows, "
                 f"{sum(r[5] for r in self.per_extract)} rows quarantined; data-quality suites "
-                f"{sum(1 for c in self.checks if c[1] == 'failed') + len(self.still_failing)} failed, "
-                f"{sum(1 for c in self.checks if c[1] == 'warning')} warned; file checks "
+                + (f"{sum(1 for c in self.checks if c[1] == 'failed') + len(self.still_failing)} failed, "
+                   f"{sum(1 for c in self.checks if c[1] == 'warning')} warned" if self.checks or self.still_failing
+                   else "none ran") + "; file checks "
                 f"{self.file_checks[0]} failed, {self.file_checks[1]} warned; "
                 f"marts {self.marts_state}"
                 + (f"; {len(self.absent)} delivered file(s) no longer in the landing folder, data kept"
@@ -163,12 +164,16 @@ class RunSummary:
         one for each adopted run: it failed (exit 3), its files are counted in this run's row."""
         con = duckdb.connect(str(working))
         try:
-            for dead in self.adopted:
-                con.execute("""INSERT INTO meta.runs (run_id, finished_at, trigger, exit_code, failed_steps,
-                                                      marts_rebuilt, summary)
-                               VALUES (?, now(), 'cli', ?, ['(killed)'], false, ?)""",
-                            [dead, EXIT_FAILED, f"exit {EXIT_FAILED}: did not finish (killed); the files it loaded "
-                                                f"are reported by run {self.run_id}"])
+            for dead in self.adopted:  # its own figures, from what it left in meta.files
+                con.execute("""INSERT INTO meta.runs (run_id, finished_at, trigger, exit_code, files_loaded,
+                                   files_rejected, rows_loaded, rows_quarantined, failed_steps, marts_rebuilt, summary)
+                               SELECT ?, now(), 'cli', ?, count(*) FILTER (status = 'loaded'),
+                                   count(*) FILTER (status = 'rejected'), coalesce(sum(rows_loaded), 0),
+                                   coalesce(sum(rows_quarantined), 0), ['(killed)'], false,
+                                   ? || count(*) FILTER (status = 'loaded') || ' file(s) loaded before it died; '
+                                     || 'reported by run ' || ? || ' (finished_at: when that run found it dead)'
+                               FROM meta.files WHERE run_id = ?""",
+                            [dead, EXIT_FAILED, f"exit {EXIT_FAILED}: did not finish (killed): ", self.run_id, dead])
             con.execute("INSERT INTO meta.runs VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
                 self.run_id, trigger, self.exit_code, sum(r[1] for r in self.per_extract), len(self.rejected),
                 sum(r[4] for r in self.per_extract), sum(r[5] for r in self.per_extract),

@@ -18,6 +18,7 @@ def test_a_quiet_night_says_its_marts_were_current_and_no_check_ran():
     assert "marts current 无需重建" in text and "rebuilt and published" not in text
     assert "none ran in this run" in text and "0 passed" not in text
     assert quiet.one_line().endswith("marts current (nothing new for them), republished")
+    assert "data-quality suites none ran" in quiet.one_line()
 
 
 def test_a_night_that_rebuilt_the_marts_says_so_with_its_checks():

@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -101,9 +102,13 @@ def test_killed_run_then_rerun_equals_a_clean_build(fresh, capsys, step, marker)
                            "AND failed_steps = ['(killed)']").fetchall() == [(3, ["(killed)"])]
         reported = con.execute("SELECT files_loaded, summary FROM meta.runs WHERE failed_steps IS DISTINCT FROM "
                                "['(killed)'] ORDER BY finished_at DESC LIMIT 1").fetchall()
-        killed_files = con.execute("""SELECT count(*) FROM meta.files WHERE status = 'loaded' AND run_id =
-            (SELECT run_id FROM meta.runs WHERE failed_steps = ['(killed)'])""").fetchall()
-    assert reported[0][0] >= killed_files[0][0] > 0 and "includes the files of 1 run(s)" in reported[0][1]
+        killed, recorded = con.execute("""SELECT run_id, files_loaded FROM meta.runs
+                                          WHERE failed_steps = ['(killed)']""").fetchall()[0]
+        killed_files = con.execute("""SELECT count(*) FROM meta.files WHERE status = 'loaded' AND run_id = ?""",
+                                   [killed]).fetchall()
+    assert reported[0][0] >= killed_files[0][0] == recorded > 0 and "includes the files of 1 run(s)" in reported[0][1]
+    with dg.DagsterInstance.get() as instance:  # and the UI shows how the killed run ended
+        assert instance.get_run_by_id(killed).tags.get("plantrack/exit_code") == "3"
     # the exports come from the published build, whatever step the kill hit
     con = duckdb.connect(str(warehouse), read_only=True)
     published_by = con.execute("SELECT fingerprint FROM meta.build_state WHERE name = 'publication'").fetchall()[0][0]
