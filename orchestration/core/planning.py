@@ -33,12 +33,17 @@ from sources.load import unseen_entries
 
 from .layout import PROJECT_ROOT, Layout
 
-# the inputs of the build besides the data: the dbt code and seeds, the contracts the loader
-# and the staging models read, the Great Expectations suites (a changed bound must be re-checked)
-_PROJECT_FILES = [PROJECT_ROOT / "dbt_project" / d for d in ("models", "seeds", "macros", "tests")] + \
-    [PROJECT_ROOT / "dbt_project" / "dbt_project.yml", PROJECT_ROOT / "sources" / "contracts",
-     PROJECT_ROOT / "sources" / "contract.py", PROJECT_ROOT / "sources" / "bookkeeping.py",
-     PROJECT_ROOT / "expectations" / "suites", PROJECT_ROOT / "expectations" / "run.py"]
+# the inputs of the build besides the data, by the name a plan gives them when they changed:
+# the dbt code and seeds, the contracts the loader and the staging models read, the Great
+# Expectations suites (a changed bound must be re-checked)
+_INPUTS = {
+    "the dbt project": [PROJECT_ROOT / "dbt_project" / d for d in ("models", "seeds", "macros", "tests")]
+                       + [PROJECT_ROOT / "dbt_project" / "dbt_project.yml"],
+    "the contracts": [PROJECT_ROOT / "sources" / "contracts", PROJECT_ROOT / "sources" / "contract.py",
+                      PROJECT_ROOT / "sources" / "bookkeeping.py"],
+    "the checks": [PROJECT_ROOT / "expectations" / "suites", PROJECT_ROOT / "expectations" / "run.py"],
+}
+_PROJECT_FILES = [path for paths in _INPUTS.values() for path in paths]
 
 
 def project_fingerprint(as_of: str, engine: str = "duckdb") -> str:
@@ -49,10 +54,43 @@ def project_fingerprint(as_of: str, engine: str = "duckdb") -> str:
     if engine != "duckdb":
         digest.update(f"engine={engine}\n".encode())
     for root in _PROJECT_FILES:
-        for path in sorted([root] if root.is_file() else root.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes())
+        _hash_files(digest, root)
     return digest.hexdigest()
+
+
+def _hash_files(digest, root) -> None:
+    """Each file under ``root``: its path in the project (a folder elsewhere: its whole path)
+    and its bytes."""
+    for path in sorted([root] if root.is_file() else root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            name = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
+            digest.update(str(name).encode() + b"\0" + path.read_bytes())
+
+
+def fingerprint_parts(as_of: str, engine: str = "duckdb") -> dict[str, str]:
+    """project_fingerprint's inputs one by one ({name: hash}), so that a plan can say which
+    changed; recorded beside it (meta.build_state row 'dbt_project_parts', JSON)."""
+    parts = {"the as-of date": as_of, "the engine": engine}
+    for name, roots in _INPUTS.items():
+        digest = hashlib.sha256()
+        for root in roots:
+            _hash_files(digest, root)
+        parts[name] = digest.hexdigest()
+    return parts
+
+
+def _full_build_reason(record: dict, as_of: str, engine: str) -> str:
+    """Why a published build's fingerprint is not the current one, naming what changed when
+    the record has the parts (a build recorded before they were: the list of what may have)."""
+    before = record.get("fingerprint_parts")
+    if not record.get("fingerprint") or not isinstance(before, dict):
+        return "full build: the dbt project, the contracts, the checks, the as-of date or the engine changed"
+    now = fingerprint_parts(as_of, engine)
+    changed = [name for name in now if before.get(name) != now[name]]
+    words = {"the as-of date": f"the as-of date ({before.get('the as-of date') or 'latest'} → {as_of or 'latest'})",
+             "the engine": f"the engine ({before.get('the engine')} → {engine})"}
+    named = [words.get(name, name) for name in changed] or ["the way they are fingerprinted"]
+    return "full build: " + (", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else named[0]) + " changed"
 
 
 # What the working file was last built from, beside it (Layout.state, readable while a build
@@ -97,9 +135,12 @@ def dbt_build(layout: Layout, as_of: str, complete: Callable[[], bool], engine: 
             con.execute("INSERT OR REPLACE INTO meta.build_state VALUES ('dbt_project', ?, now())", [current])
             # which engine built the models (the exports' manifest says it, core.publish)
             con.execute("INSERT OR REPLACE INTO meta.build_state VALUES ('engine', ?, now())", [engine])
+            # its parts, so that the next full build can say which changed (plan_run)
+            con.execute("INSERT OR REPLACE INTO meta.build_state VALUES ('dbt_project_parts', ?, now())",
+                        [json.dumps(fingerprint_parts(as_of, engine))])
             _write_state(layout, current)
         else:
-            con.execute("DELETE FROM meta.build_state WHERE name = 'dbt_project'")
+            con.execute("DELETE FROM meta.build_state WHERE name IN ('dbt_project', 'dbt_project_parts')")
 
 
 def refresh_args(layout: Layout, as_of: str, engine: str = "duckdb") -> list[str]:
@@ -133,14 +174,18 @@ class Plan:
 
 
 def read_record(con: duckdb.DuckDBPyConnection) -> dict:
-    """What a warehouse file was built from: {"fingerprint": str | None, "files": [[extract,
-    path, size, mtime_ms]], "withdrawals": [[file_id, extract]]}."""
+    """What a warehouse file was built from: {"fingerprint": str | None, "fingerprint_parts":
+    {input: hash} | None, "files": [[extract, path, size, mtime_ms]], "withdrawals": [[file_id,
+    extract]]}."""
     built = con.execute("SELECT fingerprint FROM meta.build_state WHERE name = 'dbt_project'").fetchall() \
+        if has_table(con, "meta", "build_state") else []
+    parts = con.execute("SELECT fingerprint FROM meta.build_state WHERE name = 'dbt_project_parts'").fetchall() \
         if has_table(con, "meta", "build_state") else []
     files = [[x, p, size, round(t.timestamp() * 1000)] for x, p, size, t in con.execute(
         "SELECT extract, path, size_bytes, received_at FROM meta.files").fetchall()] \
         if has_table(con, "meta", "files") else None
-    return {"fingerprint": built[0][0] if built else None, "files": files,
+    return {"fingerprint": built[0][0] if built else None,
+            "fingerprint_parts": json.loads(parts[0][0]) if parts else None, "files": files,
             "withdrawals": sorted([list(w) for w in _withdrawals(con)])}
 
 
@@ -183,7 +228,7 @@ def plan_run(layout: Layout, as_of: str = "", engine: str = "duckdb") -> Plan:
         return Plan(None, f"full build: {record}")
     current = project_fingerprint(as_of, engine)
     if record["fingerprint"] != current:
-        return Plan(None, "full build: the dbt project, the contracts, the checks, the as-of date or the engine changed")
+        return Plan(None, _full_build_reason(record, as_of, engine))
     known, working = _working_state(layout)
     if known and working != current:
         return Plan(None, "full build: the last build did not finish, or was built from other code")

@@ -199,3 +199,33 @@ def test_switching_engine_rebuilds_everything(tmp_path, monkeypatch):
     write_record(layout, {"fingerprint": project_fingerprint("", "spark"), "files": [], "withdrawals": []})
     assert plan_run(layout, engine="spark").changed == []
     assert plan_run(layout).changed is None  # and back
+
+
+def test_a_full_build_says_which_input_changed(tmp_path, monkeypatch):
+    """The published build records its inputs' fingerprints one by one: a full build names the
+    one that changed (user test, issue 19), not a list of what might have."""
+    from orchestration.core import planning
+    from orchestration.core.planning import fingerprint_parts, plan_run, project_fingerprint, write_record
+
+    monkeypatch.delenv("PLANTRACK_SPARK_DIR", raising=False)
+    layout = Layout(landing=tmp_path / "landing", published=tmp_path / "w.duckdb", exports=tmp_path / "exports")
+    layout.landing.mkdir()
+    layout.published.touch()
+    (layout.spark_dir / "warehouse").mkdir(parents=True)
+    write_record(layout, {"fingerprint": project_fingerprint(""), "fingerprint_parts": fingerprint_parts(""),
+                          "files": [], "withdrawals": []})
+    assert plan_run(layout).changed == []
+    assert plan_run(layout, engine="spark").reason == "full build: the engine (duckdb → spark) changed"
+    assert plan_run(layout, as_of="2015-06-30").reason == "full build: the as-of date (latest → 2015-06-30) changed"
+    # a suite's bound edited: the checks' fingerprint moves, the others do not
+    suite = tmp_path / "suites"
+    suite.mkdir()
+    (suite / "extra.json").write_text("{}", encoding="utf-8")
+    monkeypatch.setitem(planning._INPUTS, "the checks", [*planning._INPUTS["the checks"], suite])
+    monkeypatch.setattr(planning, "_PROJECT_FILES", [p for paths in planning._INPUTS.values() for p in paths])
+    assert plan_run(layout, engine="spark").reason == \
+        "full build: the engine (duckdb → spark) and the checks changed"
+    # a record from before the parts were kept: what may have changed
+    write_record(layout, {"fingerprint": "0" * 64, "files": [], "withdrawals": []})
+    assert plan_run(layout).reason == \
+        "full build: the dbt project, the contracts, the checks, the as-of date or the engine changed"
