@@ -21,16 +21,19 @@ from .liveness import TAG_RELEASED
 
 def asset_selection(plan: Plan, defs: dg.Definitions | dg.RepositoryDefinition) -> list[dg.AssetKey] | None:
     """The assets a plan materialises (their checks come with them); None: all of them. The
-    changed extracts' raw assets and what is downstream of them, always what follows the
+    changed extracts' raw assets and what is downstream of them, the raw assets of extracts
+    that only received copies of loaded deliveries (to record them), always what follows the
     progress marts — the marts themselves too unless the plan finds them current — and the
     landing folder's stray files."""
     if plan.changed is None:
         return None
     _, dbt_marts = dbt_assets_defs()
     raw = dg.AssetSelection.assets(*[dg.AssetKey(["raw", e]) for e in plan.changed])
+    # copies of loaded deliveries: their raw assets record them (meta.files), nothing is rebuilt
+    recorded = dg.AssetSelection.assets(*[dg.AssetKey(["raw", e]) for e in plan.recorded_only])
     marts = dg.AssetSelection.assets(*dbt_marts.keys)
     after_marts = marts.downstream() - marts if plan.marts_current else marts.downstream()
-    selection = raw.downstream() | after_marts | dg.AssetSelection.assets(STRAYS_KEY)
+    selection = raw.downstream() | recorded | after_marts | dg.AssetSelection.assets(STRAYS_KEY)
     graph = defs.asset_graph if isinstance(defs, dg.RepositoryDefinition) else defs.resolve_asset_graph()
     return sorted(selection.resolve(graph))
 

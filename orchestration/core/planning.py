@@ -22,7 +22,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 
@@ -171,18 +171,22 @@ class Plan:
     # nothing new, no blocking check failing, the working file's marts in place: the progress
     # marts the last publication built are current, and are not rebuilt
     marts_current: bool = False
+    # extracts whose only unseen files hold the bytes of a delivery already loaded (a copy under
+    # another name, a file touched): their raw assets run to record them, nothing downstream
+    recorded_only: list[str] = field(default_factory=list)
 
 
 def read_record(con: duckdb.DuckDBPyConnection) -> dict:
     """What a warehouse file was built from: {"fingerprint": str | None, "fingerprint_parts":
-    {input: hash} | None, "files": [[extract, path, size, mtime_ms]], "withdrawals": [[file_id,
-    extract]]}."""
+    {input: hash} | None, "files": [[extract, path, size, mtime_ms, sha256, status, file_id]],
+    "withdrawals": [[file_id, extract]]}."""
     built = con.execute("SELECT fingerprint FROM meta.build_state WHERE name = 'dbt_project'").fetchall() \
         if has_table(con, "meta", "build_state") else []
     parts = con.execute("SELECT fingerprint FROM meta.build_state WHERE name = 'dbt_project_parts'").fetchall() \
         if has_table(con, "meta", "build_state") else []
-    files = [[x, p, size, round(t.timestamp() * 1000)] for x, p, size, t in con.execute(
-        "SELECT extract, path, size_bytes, received_at FROM meta.files").fetchall()] \
+    files = [[x, p, size, round(t.timestamp() * 1000), sha, status, file_id]
+             for x, p, size, t, sha, status, file_id in con.execute(
+                 "SELECT extract, path, size_bytes, received_at, sha256, status, file_id FROM meta.files").fetchall()] \
         if has_table(con, "meta", "files") else None
     return {"fingerprint": built[0][0] if built else None,
             "fingerprint_parts": json.loads(parts[0][0]) if parts else None, "files": files,
@@ -236,22 +240,46 @@ def plan_run(layout: Layout, as_of: str = "", engine: str = "duckdb") -> Plan:
         return Plan(None, "full build: nothing loaded yet")
     landing = layout.landing
     seen: dict[str, set] = {}
-    for x, path, size, ms in record["files"]:
+    for x, path, size, ms, *_ in record["files"]:
         seen.setdefault(x, set()).add((path, size, ms))
     new = unseen_entries(seen, landing)
-    changed = [e for e in contracts() if any(n.extract == e for n in new)]
+    repeats = _repeats(new, record)
+    changed = [e for e in contracts() if any(n.extract == e and n.rel not in repeats for n in new)]
+    recorded_only = [e for e in contracts() if e not in changed and any(n.extract == e for n in new)]
     strays = [n.rel for n in new if n.extract not in contracts()]
     published_withdrawals = {tuple(w) for w in record["withdrawals"]}
     withdrawn = sorted({x for f, x in _working_withdrawals(layout) - published_withdrawals} - set(changed))
+    recorded_only = [e for e in recorded_only if e not in withdrawn]
     # files of no extract are recorded by landing/stray_files, which every run materialises
     also = f"; {len(strays)} file(s) of no extract to record" if strays else ""
+    copies = sorted(n.rel for n in new if n.rel in repeats and n.extract in recorded_only)
+    if copies:
+        also += (f"; {len(copies)} file(s) with the bytes of a delivery already loaded, to record without "
+                 f"rebuilding ({', '.join(copies[:3])}{' …' if len(copies) > 3 else ''})")
     if not changed and not withdrawn:
         if _marts_current(layout):
-            return Plan([], "no new files: the marts are current; their publication only" + also, marts_current=True)
-        return Plan([], "no new files: the marts and their publication only" + also)
+            return Plan([], "no new files: the marts are current; their publication only" + also, marts_current=True,
+                        recorded_only=recorded_only)
+        return Plan([], "no new files: the marts and their publication only" + also, recorded_only=recorded_only)
     return Plan(changed + withdrawn, "incremental: " + "; ".join(filter(None, [
         "new files for " + ", ".join(changed) if changed else "",
-        "withdrawn deliveries of " + ", ".join(withdrawn) if withdrawn else ""])) + also)
+        "withdrawn deliveries of " + ", ".join(withdrawn) if withdrawn else ""])) + also,
+        recorded_only=recorded_only)
+
+
+def _repeats(new: list, record: dict) -> set[str]:
+    """The unseen files (landing-relative paths) whose bytes a loaded, not withdrawn delivery
+    of the published build already holds — a copy under another name, a file touched — which
+    the loader records as duplicates (or as the same file) without loading a row. Only a file
+    of the size of such a delivery is hashed, so a night's genuinely new files are not read
+    here (the loader reads them). A record from before hashes were kept (shorter entries):
+    none."""
+    withdrawn = {file_id for file_id, _ in record["withdrawals"]}
+    delivered = {(entry[2], entry[4]) for entry in record["files"]
+                 if len(entry) >= 7 and entry[5] == "loaded" and entry[6] not in withdrawn}
+    sizes = {size for size, _ in delivered}
+    return {n.rel for n in new if n.problem is None and n.size in sizes
+            and (n.size, n.fingerprint()) in delivered}
 
 
 def _marts_current(layout: Layout) -> bool:

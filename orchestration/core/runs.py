@@ -50,6 +50,7 @@ class RunSummary:
     run_id: str
     per_extract: list[tuple] = field(default_factory=list)  # extract, loaded, rejected, dup, rows, quarantined
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # path, "same bytes as …"
     quarantine_reasons: list[tuple[str, str, int]] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     skipped_steps: list[str] = field(default_factory=list)
@@ -89,6 +90,8 @@ class RunSummary:
                 FROM meta.files WHERE list_contains(?, run_id) GROUP BY ALL ORDER BY extract""", [runs]).fetchall()
             s.rejected = con.execute("""SELECT path, error FROM meta.files
                 WHERE list_contains(?, run_id) AND status = 'rejected' ORDER BY file_id""", [runs]).fetchall()
+            s.duplicates = con.execute("""SELECT path, error FROM meta.files
+                WHERE list_contains(?, run_id) AND status = 'duplicate' ORDER BY file_id""", [runs]).fetchall()
             s.quarantine_reasons = con.execute("""
                 SELECT reasons.extract, reasons.reason, sum(reasons.rows)::BIGINT
                 FROM meta.quarantine_reasons AS reasons JOIN meta.files AS files USING (file_id)
@@ -200,6 +203,8 @@ class RunSummary:
         console.print(table)
         for path, error in self.rejected:
             console.print(f"[red]rejected 拒收[/red] {error}")
+        for path, why in self.duplicates:
+            console.print(f"duplicate 重复 {path}: {why}", highlight=False)
         for path in self.ignored:
             console.print(f"[yellow]ignored 忽略[/yellow] {path}: an Office lock file (the workbook is open "
                           "in Excel): not a delivery — close the workbook if its file has not arrived")

@@ -299,3 +299,21 @@ def test_a_failing_test_of_a_mart_fails_the_run_and_publishes_nothing(clean_run,
     failed = [o for o in observed if o.asset_key == dg.AssetKey(["marts", "indicator_values"])
               and o.metadata.get("status") and o.metadata["status"].value == "fail"]
     assert failed, [(o.asset_key, dict(o.metadata)) for o in observed][:5]
+
+
+def test_a_copy_of_a_loaded_delivery_is_recorded_not_rebuilt(clean_run, tmp_path):
+    """A delivery sent again under another name loads no row: the night runs its extract's raw
+    asset (which records it as a duplicate) and nothing downstream of it (user test, issue 19:
+    it cost a rebuild of the extract's models and the marts, three minutes on Spark)."""
+    settings = published_copy(clean_run, tmp_path)
+    defs = build_definitions(settings)
+    shutil.copy(clean_run[0] / "warehouse.build.duckdb", settings.layout.working)
+    folder = tmp_path / "landing" / "env_pollutant_totals"
+    original = sorted(p for p in folder.iterdir() if p.is_file())[0]
+    shutil.copy(original, folder / f"resent_{original.name}")
+    plan = plan_run(settings.layout)
+    assert plan.changed == [] and plan.recorded_only == ["env_pollutant_totals"] and plan.marts_current, plan
+    keys = set(asset_selection(plan, defs))
+    assert dg.AssetKey(["raw", "env_pollutant_totals"]) in keys
+    assert not {k for k in keys if k.path[0] in ("staging", "intermediate", "marts")}, keys
+    settings.layout.working.unlink()
