@@ -51,6 +51,7 @@ class RunSummary:
     per_extract: list[tuple] = field(default_factory=list)  # extract, loaded, rejected, dup, rows, quarantined
     rejected: list[tuple[str, str]] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # path, "same bytes as …"
+    unused_columns: list[tuple[str, str]] = field(default_factory=list)  # path, its columns no contract reads
     quarantine_reasons: list[tuple[str, str, int]] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     skipped_steps: list[str] = field(default_factory=list)
@@ -92,6 +93,10 @@ class RunSummary:
                 WHERE list_contains(?, run_id) AND status = 'rejected' ORDER BY file_id""", [runs]).fetchall()
             s.duplicates = con.execute("""SELECT path, error FROM meta.files
                 WHERE list_contains(?, run_id) AND status = 'duplicate' ORDER BY file_id""", [runs]).fetchall()
+            s.unused_columns = con.execute("""
+                SELECT path, regexp_extract(notes, 'ignored columns: ([^;]*)', 1) FROM meta.files
+                WHERE list_contains(?, run_id) AND status = 'loaded' AND notes LIKE '%ignored columns: %'
+                ORDER BY file_id""", [runs]).fetchall()
             s.quarantine_reasons = con.execute("""
                 SELECT reasons.extract, reasons.reason, sum(reasons.rows)::BIGINT
                 FROM meta.quarantine_reasons AS reasons JOIN meta.files AS files USING (file_id)
@@ -205,6 +210,9 @@ class RunSummary:
             console.print(f"[red]rejected 拒收[/red] {error}")
         for path, why in self.duplicates:
             console.print(f"duplicate 重复 {path}: {why}", highlight=False)
+        for path, columns in self.unused_columns:
+            console.print(f"ignored 未用 {path}: column(s) {columns} — not in the extract's contract, not loaded "
+                          "(a renamed column? see `plantrack inspect`)", highlight=False)
         for path in self.ignored:
             console.print(f"[yellow]ignored 忽略[/yellow] {path}: an Office lock file (the workbook is open "
                           "in Excel): not a delivery — close the workbook if its file has not arrived")

@@ -35,3 +35,28 @@ def test_marts_built_but_not_published_are_not_rebuilt_for_the_analysts():
     failed = RunSummary("r3", published=False, marts_built=True, failed_steps=["warehouse__published"])
     text = _printed(failed)
     assert "marts not rebuilt 未更新" in text and failed.one_line().endswith("marts not rebuilt")
+
+
+def test_the_summary_names_duplicates_and_columns_no_contract_reads(tmp_path):
+    """A copy of a delivery names the one it repeats; a column the extract's contract does not
+    read (a renamed or extra column) is said, not only left in meta.files' notes (user test)."""
+    import duckdb
+
+    from sources import bookkeeping
+
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        bookkeeping.ensure(con)
+        row = "(?, 'env_boilers', ?, 'x', 10, now(), now(), ?, ?, ?, ?, ?)"
+        con.executemany(f"""INSERT INTO meta.files (file_id, extract, path, sha256, size_bytes, received_at,
+                                processed_at, run_id, status, rows_loaded, error, notes) VALUES {row}""", [
+            [1, "env_boilers/a.csv", "r0", "loaded", 5, None, None],
+            [2, "env_boilers/a (2).csv", "r1", "duplicate", None,
+             "same bytes as env_boilers/a.csv (file 1): not loaded again", None],
+            [3, "env_boilers/b.csv", "r1", "loaded", 7, None, "ignored columns: 备注, 联系人; skipped row 1: title"]])
+    summary = RunSummary.collect(warehouse, "r1", [])
+    assert summary.duplicates == [("env_boilers/a (2).csv", "same bytes as env_boilers/a.csv (file 1): not loaded again")]
+    assert summary.unused_columns == [("env_boilers/b.csv", "备注, 联系人")]
+    text = _printed(summary)
+    assert "duplicate 重复 env_boilers/a (2).csv: same bytes as env_boilers/a.csv" in text
+    assert "ignored 未用 env_boilers/b.csv: column(s) 备注, 联系人" in text
