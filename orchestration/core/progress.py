@@ -72,7 +72,8 @@ class RunProgress:
         if self.live is None:
             self.live = bool(getattr(self.out, "isatty", lambda: False)())
         self.started = time.monotonic()
-        self.console = Console(file=self.out, width=None if self.live else 140)
+        # plain lines (not a terminal) are never wrapped: a wrapped line cuts a word in two
+        self.console = Console(file=self.out, width=None if self.live else 140, soft_wrap=not self.live)
         self.counters: dict[str, Counter] = {}
         self.steps: dict[str, str] = {}  # step key → kind, once the run says which steps it runs
         self.finished_steps: set[str] = set()

@@ -193,7 +193,10 @@ class RunSummary:
             con.close()
 
     def print(self, console: Console | None = None) -> None:
-        console = console or Console(width=None if sys.stdout.isatty() else 140)
+        # not a terminal (a scheduler's log, a pipe to grep): tables 140 wide, lines never
+        # wrapped — a wrapped line cuts a file name or a finding in two
+        tty = sys.stdout.isatty()
+        console = console or Console(width=None if tty else 140, soft_wrap=not tty)
         names = {c.extract: c.name_zh for c in contracts().values()}
         table = Table(title=f"运行摘要 Run summary — {self.run_id}")
         for col in ("extract 数据", "files loaded 已加载", "rejected 拒收", "duplicate 重复",

@@ -60,3 +60,12 @@ def test_the_summary_names_duplicates_and_columns_no_contract_reads(tmp_path):
     text = _printed(summary)
     assert "duplicate 重复 env_boilers/a (2).csv: same bytes as env_boilers/a.csv" in text
     assert "ignored 未用 env_boilers/b.csv: column(s) 备注, 联系人" in text
+
+
+def test_a_summary_not_on_a_terminal_wraps_no_line(capsys):
+    """A scheduler's log or a pipe: a long finding stays on one line (wrapped at 140 columns it
+    cut file names and findings in two, and grep found neither half)."""
+    finding = "e.g. [" + ", ".join(f'"210{i:03d} energy_total 2014: +23.2% (bound ±15%)"' for i in range(8)) + "]"
+    RunSummary("r4", published=True, marts_built=True, checks=[("indicator_moves", "warning", finding)]).print()
+    line = [x for x in capsys.readouterr().out.splitlines() if x.startswith("check warning")]
+    assert len(line) == 1 and line[0].endswith(finding), line
