@@ -225,7 +225,9 @@ class RunProgress:
     def dbt_line(self, step_key: str | None, line: str) -> None:
         """One of dbt's lines: its "i of n" counter moves the dbt step's bar."""
         m = DBT_NODE.match(line)
-        if not m or m["what"] == "START":
+        # the project's on-run-start hook counts "1 of 1" before the nodes (Spark's lake
+        # registration): not a node
+        if not m or m["what"] == "START" or " hook: " in line:
             return
         key = step_key if step_key in DBT_STEPS else self.current_dbt
         c = self._counter(key, DBT_STEPS.get(key, key), "dbt nodes")
@@ -241,8 +243,13 @@ class RunProgress:
         c = self.counters.get("checks")
         if c is None or passed:
             return
-        c.extra = (c.extra + " · " if c.extra else "") + f"{name} {'failed' if severity == 'ERROR' else 'warned'}"
-        c.extra = c.extra[-120:]
+        items = [*(c.extra.removeprefix("… ").split(" · ") if c.extra else []),
+                 f"{name} {'failed' if severity == 'ERROR' else 'warned'}"]
+        # the newest findings, whole: the oldest names go first when the line grows long
+        while len(items) > 1 and len(" · ".join(items)) > 120:
+            items.pop(0)
+            items[0] = "… " + items[0].removeprefix("… ")
+        c.extra = " · ".join(items)
         self._show(c)
 
     def close(self) -> None:

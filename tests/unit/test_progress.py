@@ -150,3 +150,29 @@ def test_a_full_disk_stops_the_log_not_the_run(tmp_path):
     handler.emit(record)  # no "--- Logging error ---", no raise
     assert handler.broken
     handler.emit(record)
+
+
+def test_the_checks_line_keeps_whole_names_and_the_hook_is_not_a_node():
+    """Many warned checks: the line keeps the newest whole names (it was cut at 120 characters,
+    mid-word); the project's on-run-start hook ("1 of 1 OK hook: …", Spark's lake registration)
+    does not show as "1/1 dbt nodes" before dbt's real count."""
+    out = io.StringIO()
+    progress = RunProgress(out=out, extracts=EXTRACTS)
+    names = [f"reconciliation_suite_number_{i}" for i in range(8)]
+    progress.plan([f"x_{n}" for n in names] + ["dbt_models"])
+    for name in names:
+        progress.step_started(f"x_{name}")
+        progress.check_result(name, passed=False, severity="WARN")
+        progress.step_finished(f"x_{name}")
+    progress.step_started("dbt_models")
+    progress.dbt_line(None, "1 of 1 START hook: plantrack.on-run-start.0 ....... [RUN]")
+    progress.dbt_line(None, "1 of 1 OK hook: plantrack.on-run-start.0 ....... [OK in 0.01s]")
+    progress.dbt_line(None, "1 of 40 OK created sql view model staging.a ....... [OK in 0.1s]")
+    progress.close()
+    lines = out.getvalue().splitlines()
+    checks = [line for line in lines if "checks 检查" in line][-1]
+    findings = checks.split(" · ", 1)[1].removesuffix(" — done 完成")
+    assert findings.startswith("… ") and len(findings) <= 125, findings
+    assert all(item.removeprefix("… ").removesuffix(" warned") in names for item in findings.split(" · ")), findings
+    assert "reconciliation_suite_number_7 warned" in findings
+    assert not any("1/1 dbt nodes" in line for line in lines), lines
