@@ -169,7 +169,7 @@ class RunSummary:
 
     def store(self, working: Path, trigger: str) -> None:
         """One row in meta.runs (of the working file: analysts see it once it is published), and
-        one for each adopted run: it failed (exit 3), its files are counted in this run's row."""
+        one for each adopted run: it failed (exit 3), with the counts of its own files."""
         con = duckdb.connect(str(working))
         try:
             for dead in self.adopted:  # its own figures, from what it left in meta.files
@@ -182,9 +182,13 @@ class RunSummary:
                                      || 'reported by run ' || ? || ' (finished_at: when that run found it dead)'
                                FROM meta.files WHERE run_id = ?""",
                             [dead, EXIT_FAILED, f"exit {EXIT_FAILED}: did not finish (killed): ", self.run_id, dead])
+            # the counts are this run's own files (an adopted run's are in its own row, so that
+            # sums over meta.runs count each file once); the summary text tells of both
+            own = con.execute("""SELECT count(*) FILTER (status = 'loaded'), count(*) FILTER (status = 'rejected'),
+                                        coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0)
+                                 FROM meta.files WHERE run_id = ?""", [self.run_id]).fetchone()
             con.execute("INSERT INTO meta.runs VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-                self.run_id, trigger, self.exit_code, sum(r[1] for r in self.per_extract), len(self.rejected),
-                sum(r[4] for r in self.per_extract), sum(r[5] for r in self.per_extract),
+                self.run_id, trigger, self.exit_code, *own,
                 [c[0] for c in self.checks if c[1] == "failed"] + [f[0] for f in self.still_failing],
                 [c[0] for c in self.checks if c[1] == "warning"], self.failed_steps, self.published and self.marts_built,
                 json.dumps([{"path": p, "error": e} for p, e in self.rejected], ensure_ascii=False),
