@@ -16,7 +16,7 @@ from .core.exits import EXIT_FAILED
 from .core.layout import Layout
 from .core.planning import Plan
 from .core.runs import RunFacts, RunSummary, summarize, unsummarized_runs
-from .liveness import TAG_RELEASED
+from .liveness import TAG_RELEASED, TAG_WAREHOUSE
 
 
 def asset_selection(plan: Plan, defs: dg.Definitions | dg.RepositoryDefinition) -> list[dg.AssetKey] | None:
@@ -77,12 +77,19 @@ def summarize_run(instance: dg.DagsterInstance, run_id: str, layout: Layout) -> 
 
 
 def dead_cli_runs(instance: dg.DagsterInstance, layout: Layout, run_id: str) -> list[str]:
-    """Runs with files in meta.files and no summary in meta.runs that will never write one: a
-    `plantrack run` stores its summary before it lets go of the build lock, which the caller
-    holds, so one without is dead (kill -9, the OOM killer). A run the daemon launched is left to
-    its sensor, which summarises it once it ended; files of a run this Dagster instance does not
-    know (another storage, a test's loader) are not claimed."""
-    return [candidate for candidate in unsummarized_runs(layout.working, run_id)
+    """`plantrack run`s of this warehouse with no summary in meta.runs, that will never write
+    one: a `plantrack run` stores its summary before it lets go of the build lock, which the
+    caller holds, so one without is dead (kill -9, the OOM killer) — whether it loaded files
+    (meta.files) or not (a run Dagster knows as unfinished or failed, since the working file's
+    first delivery). A run the daemon launched is left to its sensor, which summarises it once
+    it ended; files of a run this Dagster instance does not know (another storage, a test's
+    loader) are not claimed."""
+    unfinished = instance.get_run_records(filters=dg.RunsFilter(
+        tags={"plantrack/trigger": "cli", TAG_WAREHOUSE: str(layout.published.resolve())},
+        statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]),
+        limit=50)
+    others = [(r.dagster_run.run_id, r.create_timestamp.timestamp()) for r in unfinished]
+    return [candidate for candidate in unsummarized_runs(layout.working, run_id, others)
             if (run := instance.get_run_by_id(candidate)) is not None
             and run.tags.get("plantrack/trigger") == "cli"]
 

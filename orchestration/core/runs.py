@@ -248,8 +248,8 @@ class RunSummary:
                           f"{failed_files} failed — an extract with a rejected file, "
                           f"{warned_files} warned — an extract with quarantined rows")
         for dead in self.adopted:
-            console.print(f"[yellow]attention 注意[/yellow] run {dead[:8]} did not finish (killed) after loading "
-                          "files: they are counted above; meta.runs records that run as failed (exit 3)")
+            console.print(f"[yellow]attention 注意[/yellow] run {dead[:8]} did not finish (killed): the files it "
+                          "loaded, if any, are counted above; meta.runs records that run as failed (exit 3)")
         for line in self.released:  # dead runs' pool slots freed, a stray WAL moved aside
             console.print(f"[yellow]{'released 释放' if line.startswith('pool ') else 'attention 注意'}[/yellow] {line}")
         if self.absent:
@@ -280,22 +280,27 @@ class RunSummary:
         console.print(f"exit {self.exit_code}: {verdict}  (details: meta.files, meta.quarantine)")
 
 
-def unsummarized_runs(warehouse: Path, run_id: str) -> list[str]:
-    """Runs other than ``run_id`` that loaded files into the working file (meta.files) and have
-    no row in meta.runs: a run that died before its summary, or one whose summary is still to
-    come (a run the daemon launched, summarised by its sensor) — the caller tells them apart."""
+def unsummarized_runs(warehouse: Path, run_id: str, others: list[tuple[str, float]] = ()) -> list[str]:
+    """The runs other than ``run_id`` without a row in meta.runs of the working file: those that
+    loaded files (meta.files), in delivery order, then those of ``others`` ((run id, created at,
+    epoch seconds): runs the caller knows of that may have loaded nothing) created since the
+    file's first delivery (an older one belongs to an earlier warehouse). A run that died
+    before its summary, or one whose summary is still to come (a run the daemon launched,
+    summarised by its sensor): the caller tells them apart."""
     if not warehouse.exists():
         return []
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         if not (has_table(con, "meta", "files") and has_table(con, "meta", "runs")):
             return []
-        return [r[0] for r in con.execute("""
-            SELECT run_id FROM meta.files WHERE run_id IS NOT NULL AND run_id <> ?
-            GROUP BY run_id HAVING run_id NOT IN (SELECT run_id FROM meta.runs WHERE run_id IS NOT NULL)
-            ORDER BY min(file_id)""", [run_id]).fetchall()]
+        summarized = {r[0] for r in con.execute("SELECT run_id FROM meta.runs WHERE run_id IS NOT NULL").fetchall()}
+        loaded = [r[0] for r in con.execute("""
+            SELECT run_id FROM meta.files WHERE run_id IS NOT NULL GROUP BY run_id ORDER BY min(file_id)""").fetchall()]
+        since = con.execute("SELECT epoch(min(processed_at)) FROM meta.files").fetchone()[0]
     finally:
         con.close()
+    later = [r for r, created in sorted(others, key=lambda o: o[1]) if since is not None and created >= since]
+    return [r for r in dict.fromkeys([*loaded, *later]) if r != run_id and r not in summarized]
 
 
 def summarize(facts: RunFacts, layout: Layout) -> RunSummary:

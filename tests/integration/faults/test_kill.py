@@ -120,6 +120,24 @@ def test_killed_run_then_rerun_equals_a_clean_build(fresh, capsys, step, marker)
     assert json.loads((tmp / "exports" / "manifest.json").read_text(encoding="utf-8"))["run_id"] == published_by
 
 
+def test_a_run_killed_before_loading_anything_is_recorded_as_failed(fresh, capsys):
+    """A night with nothing new killed at its publication loaded no file: the next run still
+    records it in meta.runs as failed (exit 3, no files), and tags its Dagster run so."""
+    tmp, storage, _ = fresh
+    assert run(tmp, "--wait", "120")[0] == 0
+    _kill_at(tmp, storage, "publish 发布:")
+    capsys.readouterr()
+    code, _ = run(tmp, "--wait", "120")
+    out = capsys.readouterr().out
+    assert code == 0 and "did not finish (killed)" in out, out[-3000:]
+    with duckdb.connect(str(tmp / "warehouse.build.duckdb"), read_only=True) as con:
+        killed = con.execute("SELECT run_id, exit_code, files_loaded FROM meta.runs "
+                             "WHERE failed_steps = ['(killed)']").fetchall()
+    assert [(code, files) for _, code, files in killed] == [(3, 0)]
+    with dg.DagsterInstance.get() as instance:
+        assert instance.get_run_by_id(killed[0][0]).tags.get("plantrack/exit_code") == "3"
+
+
 def _descendants(pid: int) -> list[int]:
     """The live descendants of a process, from /proc (Linux)."""
     parents = {}
