@@ -77,7 +77,7 @@ def _run(args, progress, started_at) -> int:
 
     from .core.planning import plan_run
     from .definitions import build_definitions
-    from .liveness import PoolBusy, release_dead_holders, wait_for_pool
+    from .liveness import TAG_WAREHOUSE, PoolBusy, release_dead_holders, wait_for_pool
     from .logs import run_loggers, run_output
     from .nightly import asset_selection, attach_summary, summarize_run
     from .resources import PlantrackSettings
@@ -109,7 +109,10 @@ def _run(args, progress, started_at) -> int:
                 with run_output(progress, log_file, verbose=args.verbose):
                     result = job.execute_in_process(
                         instance=instance, raise_on_error=False, asset_selection=asset_selection(plan, defs),
+                        # the warehouse from the start (the run's resource adds its process): a run
+                        # killed before its first step is still known as this warehouse's (nightly.dead_cli_runs)
                         tags={"plantrack/trigger": "cli", "plantrack/plan": plan.reason[:200],
+                              TAG_WAREHOUSE: str(layout.published.resolve()),
                               "plantrack/engine": settings.engine},
                         run_config={"loggers": run_loggers(log_file, verbose=args.verbose)})
                 progress.stage("summary 摘要: reading what the run left")

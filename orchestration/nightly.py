@@ -86,7 +86,9 @@ def dead_cli_runs(instance: dg.DagsterInstance, layout: Layout, run_id: str) -> 
     loader) are not claimed."""
     unfinished = instance.get_run_records(filters=dg.RunsFilter(
         tags={"plantrack/trigger": "cli", TAG_WAREHOUSE: str(layout.published.resolve())},
-        statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]),
+        # NOT_STARTED: killed after Dagster created the run, before it started
+        statuses=[dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.FAILURE,
+                  dg.DagsterRunStatus.CANCELED]),
         limit=50)
     others = [(r.dagster_run.run_id, r.create_timestamp.timestamp()) for r in unfinished]
     return [candidate for candidate in unsummarized_runs(layout.working, run_id, others)
@@ -147,6 +149,9 @@ def attach_summary(instance: dg.DagsterInstance, run_id: str, summary: RunSummar
         instance.add_run_tags(dead, {"plantrack/exit_code": str(EXIT_FAILED),
                                      "plantrack/summary": f"exit {EXIT_FAILED}: did not finish (killed); its files "
                                                           f"are in the summary of run {run_id}"})
+        run = instance.get_run_by_id(dead)
+        if run is not None and not run.is_finished:  # killed before it started, or before its slot
+            instance.report_run_failed(run, f"plantrack: did not finish (killed); recorded by run {run_id}")
     metadata = {
         "run": dg.MetadataValue.dagster_run(run_id), "exit_code": summary.exit_code,
         "summary": dg.MetadataValue.md(summary_markdown(summary)),

@@ -182,11 +182,16 @@ SELECT run_id, suite, checked_at, any_value(extracts) AS extracts, any_value(jud
             WHEN bool_or(NOT success) THEN 'warning' ELSE 'passed' END AS verdict,
        -- every failed expectation, for people
        string_agg(CASE WHEN NOT success THEN severity || ': ' || expectation
-                       || coalesce('(' || column_name || ')', '') || coalesce(' e.g. ' || left(unexpected, 160), '')
+                       || coalesce('(' || column_name || ')', '')
+                       -- examples cut to a line's length say so (the data-quality page has them whole)
+                       || coalesce(' e.g. ' || CASE WHEN length(unexpected) > 160 THEN left(unexpected, 159) || '…'
+                                                    ELSE unexpected END, '')
                        || coalesce(' — ' || message, '') END, '; ') AS findings,
        -- the failed error expectations only: what blocks
        string_agg(CASE WHEN NOT success AND severity = 'error' THEN expectation
-                       || coalesce('(' || column_name || ')', '') || coalesce(' e.g. ' || left(unexpected, 120), '')
+                       || coalesce('(' || column_name || ')', '')
+                       || coalesce(' e.g. ' || CASE WHEN length(unexpected) > 120 THEN left(unexpected, 119) || '…'
+                                                    ELSE unexpected END, '')
                   END, '; ') AS blocking_findings
 FROM dq.check_results
 GROUP BY run_id, suite, checked_at;

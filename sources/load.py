@@ -253,6 +253,13 @@ def load_file(con: duckdb.DuckDBPyConnection, contract: Contract, path: Path, re
                 con.execute("UPDATE meta.files SET received_at = ? WHERE file_id = ?",
                             [record["received_at"], earlier.file_id])
                 return None
+            recorded = con.execute("""SELECT file_id FROM meta.files WHERE path = ? AND sha256 = ?
+                                      AND status = 'duplicate' ORDER BY file_id DESC LIMIT 1""",
+                                   [rel, record["sha256"]]).fetchall()
+            if recorded:  # a copy recorded on an earlier night, touched: the same, re-dated
+                con.execute("UPDATE meta.files SET received_at = ? WHERE file_id = ?",
+                            [record["received_at"], recorded[0][0]])
+                return None
             file_id = _next_id(con)
             _record_file(con, file_id, **record, status="duplicate", duplicate_of=earlier.file_id,
                          error=f"same bytes as {earlier.path} (file {earlier.file_id}): not loaded again",

@@ -254,8 +254,8 @@ def plan_run(layout: Layout, as_of: str = "", engine: str = "duckdb") -> Plan:
     also = f"; {len(strays)} file(s) of no extract to record" if strays else ""
     copies = sorted(n.rel for n in new if n.rel in repeats and n.extract in recorded_only)
     if copies:
-        also += (f"; {len(copies)} file(s) with the bytes of a delivery already loaded, to record without "
-                 f"rebuilding ({', '.join(copies[:3])}{' …' if len(copies) > 3 else ''})")
+        also += (f"; {len(copies)} file(s) with the bytes of a delivery already loaded (a copy, or a file "
+                 f"touched), recorded without rebuilding ({', '.join(copies[:3])}{' …' if len(copies) > 3 else ''})")
     if not changed and not withdrawn:
         if _marts_current(layout):
             return Plan([], "no new files: the marts are current; their publication only" + also, marts_current=True,

@@ -81,3 +81,21 @@ def test_a_record_without_hashes_rebuilds_as_before(tmp_path):
                           "withdrawals": []})
     shutil.copy(delivered, layout.landing / EXTRACT / "copy.csv")
     assert plan_run(layout).changed == [EXTRACT]
+
+
+def test_a_recorded_copy_touched_again_is_not_recorded_twice(landing, ingest, warehouse):
+    """A copy the loader recorded as a duplicate, touched on a later night (a sync tool, `touch`
+    on the folder), is the same file re-dated — not a second duplicate (user test: every touch
+    added a row to meta.files and a duplicate to the night's summary)."""
+    from tests.conftest import rows
+
+    text = "年份,地区,化学需氧量排放量(万吨),氨氮排放量(万吨),二氧化硫排放量(万吨),氮氧化物排放量(万吨)\n2014,沈阳市,1,1,1,1\n"
+    landing.deliver(EXTRACT, "2014.csv", text)
+    copy = landing.deliver(EXTRACT, "2014 again.csv", text)
+    ingest(EXTRACT)
+    assert rows(warehouse, "SELECT path, status FROM meta.files ORDER BY file_id") == [
+        (f"{EXTRACT}/2014.csv", "loaded"), (f"{EXTRACT}/2014 again.csv", "duplicate")]
+    os.utime(copy, (2e9, 2e9))
+    ingest(EXTRACT)
+    assert rows(warehouse, "SELECT path, status, epoch(received_at) FROM meta.files ORDER BY file_id")[1:] == [
+        (f"{EXTRACT}/2014 again.csv", "duplicate", 2e9)]

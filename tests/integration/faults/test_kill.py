@@ -135,7 +135,8 @@ def test_a_run_killed_before_loading_anything_is_recorded_as_failed(fresh, capsy
                              "WHERE failed_steps = ['(killed)']").fetchall()
     assert [(code, files) for _, code, files in killed] == [(3, 0)]
     with dg.DagsterInstance.get() as instance:
-        assert instance.get_run_by_id(killed[0][0]).tags.get("plantrack/exit_code") == "3"
+        dead = instance.get_run_by_id(killed[0][0])
+        assert dead.tags.get("plantrack/exit_code") == "3" and dead.status == dg.DagsterRunStatus.FAILURE
 
 
 def _descendants(pid: int) -> list[int]:
