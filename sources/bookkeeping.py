@@ -137,9 +137,9 @@ GROUP BY ALL;
 CREATE TABLE IF NOT EXISTS meta.build_state (
     name        VARCHAR PRIMARY KEY,  -- 'dbt_project': what the models were built from;
                                       -- 'publication': the run that published the file;
-                                      -- 'engine': the dbt engine that built the models
-    fingerprint VARCHAR NOT NULL,     -- hash of the project files and the as-of date, a run id,
-                                      -- or the engine's name (duckdb, spark)
+                                      -- 'dbt_project_parts': that fingerprint's inputs
+    fingerprint VARCHAR NOT NULL,     -- hash of the project files, the as-of date and the engine,
+                                      -- a run id, or (parts) JSON {input: value or hash}
     built_at    TIMESTAMPTZ NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta.runs (

@@ -43,19 +43,30 @@ _INPUTS = {
                       PROJECT_ROOT / "sources" / "bookkeeping.py"],
     "the checks": [PROJECT_ROOT / "expectations" / "suites", PROJECT_ROOT / "expectations" / "run.py"],
 }
-_PROJECT_FILES = [path for paths in _INPUTS.values() for path in paths]
+
+
+def fingerprint_parts(as_of: str, engine: str = "duckdb") -> dict[str, str]:
+    """What the models are built from besides the data, input by input ({name: value or hash}):
+    the as-of date, the engine (a switch rebuilds everything: the other engine's tables are not
+    there), and a hash of each group of project files (_INPUTS). Recorded in meta.build_state
+    (row 'dbt_project_parts', JSON), so that a plan can say which input changed."""
+    parts = {"the as-of date": as_of, "the engine": engine}
+    for name, roots in _INPUTS.items():
+        digest = hashlib.sha256()
+        for root in roots:
+            _hash_files(digest, root)
+        parts[name] = digest.hexdigest()
+    return parts
+
+
+def fingerprint_of(parts: dict[str, str]) -> str:
+    """The one fingerprint of fingerprint_parts (meta.build_state row 'dbt_project')."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
 def project_fingerprint(as_of: str, engine: str = "duckdb") -> str:
-    """What the models are built from besides the data: the project's files, the as-of date
-    and the engine (a switch of engine rebuilds everything: the other engine's tables are not
-    there; the DuckDB engine's fingerprint is the one it always was)."""
-    digest = hashlib.sha256(f"as_of={as_of}\n".encode())
-    if engine != "duckdb":
-        digest.update(f"engine={engine}\n".encode())
-    for root in _PROJECT_FILES:
-        _hash_files(digest, root)
-    return digest.hexdigest()
+    """fingerprint_of(fingerprint_parts(as_of, engine))."""
+    return fingerprint_of(fingerprint_parts(as_of, engine))
 
 
 def _hash_files(digest, root) -> None:
@@ -67,25 +78,13 @@ def _hash_files(digest, root) -> None:
             digest.update(str(name).encode() + b"\0" + path.read_bytes())
 
 
-def fingerprint_parts(as_of: str, engine: str = "duckdb") -> dict[str, str]:
-    """project_fingerprint's inputs one by one ({name: hash}), so that a plan can say which
-    changed; recorded beside it (meta.build_state row 'dbt_project_parts', JSON)."""
-    parts = {"the as-of date": as_of, "the engine": engine}
-    for name, roots in _INPUTS.items():
-        digest = hashlib.sha256()
-        for root in roots:
-            _hash_files(digest, root)
-        parts[name] = digest.hexdigest()
-    return parts
-
-
-def _full_build_reason(record: dict, as_of: str, engine: str) -> str:
-    """Why a published build's fingerprint is not the current one, naming what changed when
-    the record has the parts (a build recorded before they were: the list of what may have)."""
+def _full_build_reason(record: dict, now: dict[str, str], as_of: str, engine: str) -> str:
+    """Why a published build's fingerprint is not the current one (``now``: the current parts),
+    naming what changed when the record has the parts (a build recorded before they were: the
+    list of what may have)."""
     before = record.get("fingerprint_parts")
     if not record.get("fingerprint") or not isinstance(before, dict):
         return "full build: the dbt project, the contracts, the checks, the as-of date or the engine changed"
-    now = fingerprint_parts(as_of, engine)
     changed = [name for name in now if before.get(name) != now[name]]
     words = {"the as-of date": f"the as-of date ({before.get('the as-of date') or 'latest'} → {as_of or 'latest'})",
              "the engine": f"the engine ({before.get('the engine')} → {engine})"}
@@ -129,15 +128,15 @@ def dbt_build(layout: Layout, as_of: str, complete: Callable[[], bool], engine: 
             before = rows[0][0] if rows else None
     _write_state(layout, None)
     yield
-    current = project_fingerprint(as_of, engine)
+    parts = fingerprint_parts(as_of, engine)
+    current = fingerprint_of(parts)
     with duckdb.connect(str(layout.working)) as con:
         if complete() or before == current:
             con.execute("INSERT OR REPLACE INTO meta.build_state VALUES ('dbt_project', ?, now())", [current])
-            # which engine built the models (the exports' manifest says it, core.publish)
-            con.execute("INSERT OR REPLACE INTO meta.build_state VALUES ('engine', ?, now())", [engine])
-            # its parts, so that the next full build can say which changed (plan_run)
+            # its parts: the next full build says which changed (plan_run), the exports' manifest
+            # which engine built the models (core.publish)
             con.execute("INSERT OR REPLACE INTO meta.build_state VALUES ('dbt_project_parts', ?, now())",
-                        [json.dumps(fingerprint_parts(as_of, engine))])
+                        [json.dumps(parts)])
             _write_state(layout, current)
         else:
             con.execute("DELETE FROM meta.build_state WHERE name IN ('dbt_project', 'dbt_project_parts')")
@@ -230,9 +229,10 @@ def plan_run(layout: Layout, as_of: str = "", engine: str = "duckdb") -> Plan:
     record = _published_record(layout)
     if isinstance(record, str):
         return Plan(None, f"full build: {record}")
-    current = project_fingerprint(as_of, engine)
+    parts = fingerprint_parts(as_of, engine)
+    current = fingerprint_of(parts)
     if record["fingerprint"] != current:
-        return Plan(None, _full_build_reason(record, as_of, engine))
+        return Plan(None, _full_build_reason(record, parts, as_of, engine))
     known, working = _working_state(layout)
     if known and working != current:
         return Plan(None, "full build: the last build did not finish, or was built from other code")

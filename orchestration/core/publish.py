@@ -138,7 +138,8 @@ def export_marts(layout: Layout, dbt_manifest: Path, run_id: str) -> dict:
     warehouse, exports = layout.published, layout.exports
     with duckdb.connect(str(warehouse), read_only=True) as con:
         published_by = con.execute("SELECT fingerprint FROM meta.build_state WHERE name = 'publication'").fetchall()
-        engine = con.execute("SELECT fingerprint FROM meta.build_state WHERE name = 'engine'").fetchall()
+        engine = con.execute("SELECT json_extract_string(fingerprint, '$.\"the engine\"') FROM meta.build_state "
+                             "WHERE name = 'dbt_project_parts'").fetchall()
         # the newest verdict of every suite: the marts are only published when no critical
         # check fails, so what is left to say is which ones warned
         warned = [r[0] for r in con.execute(

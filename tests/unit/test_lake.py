@@ -222,7 +222,6 @@ def test_a_full_build_says_which_input_changed(tmp_path, monkeypatch):
     suite.mkdir()
     (suite / "extra.json").write_text("{}", encoding="utf-8")
     monkeypatch.setitem(planning._INPUTS, "the checks", [*planning._INPUTS["the checks"], suite])
-    monkeypatch.setattr(planning, "_PROJECT_FILES", [p for paths in planning._INPUTS.values() for p in paths])
     assert plan_run(layout, engine="spark").reason == \
         "full build: the engine (duckdb → spark) and the checks changed"
     # a record from before the parts were kept: what may have changed
