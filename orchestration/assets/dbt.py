@@ -92,8 +92,12 @@ def _build(context, dbt: DbtCliResource, settings: PlantrackSettings):
             context=context, target_path=layout.dbt_target_for(settings.engine)).stream())
 
 
-# worst first: the status an asset's tests report together
+# worst first: the status an asset's tests report together (an unknown one counts as the worst)
 _TEST_STATUSES = ("error", "fail", "warn", "skipped", "pass")
+
+
+def _severity_rank(status: str) -> int:
+    return _TEST_STATUSES.index(status) if status in _TEST_STATUSES else 0
 
 
 def tests_per_asset(events: Iterator) -> Iterator:
@@ -109,11 +113,9 @@ def tests_per_asset(events: Iterator) -> Iterator:
 
     def folded() -> Iterator[dg.AssetObservation]:
         for key, results in tested.items():
-            worst = min((status for _, status, _ in results),
-                        key=lambda s: _TEST_STATUSES.index(s) if s in _TEST_STATUSES else 0)
+            worst = min((status for _, status, _ in results), key=_severity_rank)
             rows = "\n".join(f"| {name} | {status} | {'' if failures is None else failures} |"
-                             for name, status, failures in sorted(results, key=lambda r: (
-                                 _TEST_STATUSES.index(r[1]) if r[1] in _TEST_STATUSES else 0, r[0])))
+                             for name, status, failures in sorted(results, key=lambda r: (_severity_rank(r[1]), r[0])))
             yield dg.AssetObservation(key, description=f"dbt tests 测试: {len(results)}, {worst} at worst", metadata={
                 "status": worst, "dbt_tests": len(results),
                 "tests": dg.MetadataValue.md("| test | status | failing rows |\n| --- | --- | --- |\n" + rows)})
